@@ -1,0 +1,37 @@
+import { createSchema } from 'electrodb';
+import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { ASSISTANT_JOB_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
+import { optionalRef, optionalText, ownId, requiredRef, timestamps, version } from './attributes.js';
+
+/** Reserved slot: a unit of work for the (future) assistant, optionally about a task. */
+export const assistantJobSchema = createSchema({
+  model: { entity: 'assistant_job', version: '1', service: SERVICE_NAME },
+  attributes: {
+    job_id: ownId('assistant_job'),
+    kind: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_]{0,63}$/.test(value) },
+    status: { type: ASSISTANT_JOB_STATUSES, required: true, default: 'queued' },
+    task_id: optionalRef('task'),
+    input_ref: optionalText(TEXT_LIMITS.url),
+    output_ref: optionalText(TEXT_LIMITS.url),
+    created_by: requiredRef('user'),
+    ...timestamps,
+    version,
+  },
+  indexes: {
+    byId: {
+      pk: { field: TABLE_KEYS.pk, composite: ['job_id'] },
+      sk: { field: TABLE_KEYS.sk, composite: [] },
+    },
+    byTask: {
+      index: INDEXES.byTask.indexName,
+      collection: 'task_detail',
+      pk: { field: INDEXES.byTask.pk, composite: ['task_id'] },
+      sk: { field: INDEXES.byTask.sk, composite: [] },
+    },
+    byStatus: {
+      index: INDEXES.byStateTime.indexName,
+      pk: { field: INDEXES.byStateTime.pk, composite: ['status'] },
+      sk: { field: INDEXES.byStateTime.sk, composite: ['job_id'] },
+    },
+  },
+});

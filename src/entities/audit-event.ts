@@ -1,0 +1,31 @@
+import { createSchema } from 'electrodb';
+import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { ownId, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
+
+/** Reserved slot: who did what to which entity, append-only. */
+export const auditEventSchema = createSchema({
+  model: { entity: 'audit_event', version: '1', service: SERVICE_NAME },
+  attributes: {
+    event_id: ownId('audit_event'),
+    /** The entity's export name, e.g. task, bundle. */
+    entity_type: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z_]{0,63}$/.test(value) },
+    /** The affected entity's application ID. */
+    entity_id: requiredText(128),
+    actor_id: requiredRef('user'),
+    action: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_.]{0,63}$/.test(value) },
+    at: requiredTimestamp,
+    /** Field-level changes, e.g. { status: { from: 'todo', to: 'done' } }. */
+    changes: { type: 'any', required: true },
+  },
+  indexes: {
+    byId: {
+      pk: { field: TABLE_KEYS.pk, composite: ['event_id'] },
+      sk: { field: TABLE_KEYS.sk, composite: [] },
+    },
+    byEntity: {
+      index: INDEXES.byOwner.indexName,
+      pk: { field: INDEXES.byOwner.pk, composite: ['entity_id'] },
+      sk: { field: INDEXES.byOwner.sk, composite: ['event_id'] },
+    },
+  },
+});

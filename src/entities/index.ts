@@ -1,0 +1,78 @@
+/**
+ * The ElectroDB service: every entity of the execution-state model over one table.
+ * Schemas are plain data in one file each; this module only assembles them.
+ */
+import { Entity, Service } from 'electrodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { artifactSchema } from './artifact.js';
+import { assistantJobSchema } from './assistant-job.js';
+import { auditEventSchema } from './audit-event.js';
+import { bundleSchema } from './bundle.js';
+import { fileSchema } from './file.js';
+import { notificationSchema } from './notification.js';
+import { recurringScheduleSchema } from './recurring-schedule.js';
+import { sessionSchema } from './session.js';
+import { taskSchema } from './task.js';
+import { taskTransitionSchema } from './task-transition.js';
+import { templateInstanceSchema } from './template-instance.js';
+import { userSchema } from './user.js';
+import { userEmailSchema } from './user-email.js';
+
+export const schemas = {
+  user: userSchema,
+  user_email: userEmailSchema,
+  bundle: bundleSchema,
+  template_instance: templateInstanceSchema,
+  task: taskSchema,
+  task_transition: taskTransitionSchema,
+  recurring_schedule: recurringScheduleSchema,
+  file: fileSchema,
+  notification: notificationSchema,
+  session: sessionSchema,
+  artifact: artifactSchema,
+  assistant_job: assistantJobSchema,
+  audit_event: auditEventSchema,
+} as const;
+
+export function createEntities() {
+  return {
+    user: new Entity(userSchema),
+    user_email: new Entity(userEmailSchema),
+    bundle: new Entity(bundleSchema),
+    template_instance: new Entity(templateInstanceSchema),
+    task: new Entity(taskSchema),
+    task_transition: new Entity(taskTransitionSchema),
+    recurring_schedule: new Entity(recurringScheduleSchema),
+    file: new Entity(fileSchema),
+    notification: new Entity(notificationSchema),
+    session: new Entity(sessionSchema),
+    artifact: new Entity(artifactSchema),
+    assistant_job: new Entity(assistantJobSchema),
+    audit_event: new Entity(auditEventSchema),
+  };
+}
+
+export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string) {
+  return new Service(createEntities(), { client, table });
+}
+
+export type ExecutionService = ReturnType<typeof createExecutionService>;
+export type EntityName = keyof typeof schemas;
+export const ENTITY_NAMES = Object.keys(schemas) as EntityName[];
+
+export {
+  artifactSchema,
+  assistantJobSchema,
+  auditEventSchema,
+  bundleSchema,
+  fileSchema,
+  notificationSchema,
+  recurringScheduleSchema,
+  sessionSchema,
+  taskSchema,
+  taskTransitionSchema,
+  templateInstanceSchema,
+  userSchema,
+  userEmailSchema,
+};

@@ -1,0 +1,72 @@
+import { createSchema } from 'electrodb';
+import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { NOTIFICATION_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
+import { optionalEpochSeconds, optionalRef, optionalTimestamp, ownId, requiredText, requiredTimestamp, timestamps, version } from './attributes.js';
+import { ID_PATTERNS } from '../ids.js';
+
+/**
+ * A reminder or notice. Without `recipient_id` it is for everyone; `dismissed_by` then records
+ * who dismissed it, so dismissing hides it for that user only.
+ */
+export const notificationSchema = createSchema({
+  model: { entity: 'notification', version: '1', service: SERVICE_NAME },
+  attributes: {
+    notification_id: ownId('notification'),
+    recipient_id: optionalRef('user'),
+    task_id: optionalRef('task'),
+    bundle_id: optionalRef('bundle'),
+    /** What kind of notice this is, e.g. task_due, follow_up, announcement. */
+    kind: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_]{0,63}$/.test(value) },
+    message: requiredText(TEXT_LIMITS.message),
+    due_at: requiredTimestamp,
+    status: { type: NOTIFICATION_STATUSES, required: true, default: 'pending' },
+    claimed_by: optionalText64(),
+    claimed_at: optionalTimestamp,
+    sent_at: optionalTimestamp,
+    dismissed_by: {
+      type: 'list',
+      required: true,
+      default: () => [],
+      items: { type: 'string', validate: (value: string) => ID_PATTERNS.user.test(value) },
+    },
+    expires_at: optionalEpochSeconds,
+    ...timestamps,
+    version,
+
+    /** Index-only (hidden): the recipient's view, ordered by due time. */
+    recipient_due_at: {
+      type: 'string',
+      hidden: true,
+      watch: ['recipient_id', 'due_at'],
+      set: (_: unknown, item: { recipient_id?: string; due_at?: string }) => (item.recipient_id ? item.due_at : undefined),
+    },
+  },
+  indexes: {
+    byId: {
+      pk: { field: TABLE_KEYS.pk, composite: ['notification_id'] },
+      sk: { field: TABLE_KEYS.sk, composite: [] },
+    },
+    byTask: {
+      index: INDEXES.byTask.indexName,
+      collection: 'task_detail',
+      pk: { field: INDEXES.byTask.pk, composite: ['task_id'] },
+      sk: { field: INDEXES.byTask.sk, composite: [] },
+    },
+    byRecipient: {
+      index: INDEXES.byOwner.indexName,
+      pk: { field: INDEXES.byOwner.pk, composite: ['recipient_id'] },
+      sk: { field: INDEXES.byOwner.sk, composite: ['recipient_due_at'] },
+    },
+    /** Sparse: pending notifications by due time; claiming one removes it from this view. */
+    pendingByDue: {
+      index: INDEXES.byStateTime.indexName,
+      condition: (item: { status?: string }) => item.status === 'pending',
+      pk: { field: INDEXES.byStateTime.pk, composite: [], template: 'pending_notifications' },
+      sk: { field: INDEXES.byStateTime.sk, composite: ['due_at', 'notification_id'] },
+    },
+  },
+});
+
+function optionalText64() {
+  return { type: 'string', validate: (value: string | undefined) => value === undefined || (value.length > 0 && value.length <= 128) } as const;
+}

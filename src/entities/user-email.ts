@@ -1,0 +1,24 @@
+import { createSchema } from 'electrodb';
+import { SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { TEXT_LIMITS } from '../vocabulary.js';
+import { isText, requiredRef, requiredTimestamp } from './attributes.js';
+
+/**
+ * Uniqueness claim for a user's e-mail address: its primary key is the address, so a second
+ * user with the same address fails the `attribute_not_exists` condition of the transaction that
+ * creates the user. Derived data: the export omits it and the import rebuilds it from users.
+ */
+export const userEmailSchema = createSchema({
+  model: { entity: 'user_email', version: '1', service: SERVICE_NAME },
+  attributes: {
+    email: { type: 'string', required: true, readOnly: true, validate: (value: string) => isText(value, TEXT_LIMITS.email) },
+    user_id: requiredRef('user'),
+    created_at: requiredTimestamp,
+  },
+  indexes: {
+    byEmail: {
+      pk: { field: TABLE_KEYS.pk, composite: ['email'] },
+      sk: { field: TABLE_KEYS.sk, composite: [] },
+    },
+  },
+});

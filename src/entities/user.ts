@@ -1,0 +1,36 @@
+import { createSchema } from 'electrodb';
+import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { TEXT_LIMITS, USER_ROLES, USER_STATUSES } from '../vocabulary.js';
+import { isText, ownId, requiredText, timestamps, version } from './attributes.js';
+
+/** An operator identity. Authentication (passwords, SSO) lives elsewhere; no secrets here. */
+export const userSchema = createSchema({
+  model: { entity: 'user', version: '1', service: SERVICE_NAME },
+  attributes: {
+    user_id: ownId('user'),
+    /** Lower-cased; unique through the user_email claim written in the same transaction. */
+    email: {
+      type: 'string',
+      required: true,
+      validate: (value: string) => isText(value, TEXT_LIMITS.email) && value === value.toLowerCase() && /^[^\s@]+@[^\s@]+$/.test(value),
+    },
+    display_name: requiredText(TEXT_LIMITS.short),
+    role: { type: USER_ROLES, required: true },
+    /** IANA time zone, e.g. Europe/Berlin: "today" for this operator is computed in it. */
+    timezone: requiredText(64),
+    status: { type: USER_STATUSES, required: true, default: 'active' },
+    ...timestamps,
+    version,
+  },
+  indexes: {
+    byId: {
+      pk: { field: TABLE_KEYS.pk, composite: ['user_id'] },
+      sk: { field: TABLE_KEYS.sk, composite: [] },
+    },
+    byEmail: {
+      index: INDEXES.byOwner.indexName,
+      pk: { field: INDEXES.byOwner.pk, composite: ['email'] },
+      sk: { field: INDEXES.byOwner.sk, composite: [] },
+    },
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * Creates the execution-state table in DynamoDB Local from the committed, synthesized
+ * CloudFormation template, so local development and tests use exactly the production key
+ * schema. Local and test tooling only: production tables belong to CloudFormation.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+export const SYNTHESIZED_TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../lambda-functions/execution-state.template.json');
+
+interface CfnTableProperties {
+  KeySchema: CreateTableCommandInput['KeySchema'];
+  AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
+  GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
+  BillingMode?: string;
+  StreamSpecification?: { StreamViewType: string };
+  TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+}
+
+/** The `AWS::DynamoDB::Table` properties of the synthesized template (exactly one table). */
+export function readTableDefinition(templatePath: string = SYNTHESIZED_TEMPLATE_PATH): CfnTableProperties {
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string; Properties: CfnTableProperties }> };
+  const tables = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
+  if (tables.length !== 1) throw new Error(`${templatePath} must define exactly one AWS::DynamoDB::Table, found ${tables.length}`);
+  return tables[0]!.Properties;
+}
+
+export function createTableInput(tableName: string, definition: CfnTableProperties = readTableDefinition()): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    KeySchema: definition.KeySchema,
+    AttributeDefinitions: definition.AttributeDefinitions,
+    GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes,
+    BillingMode: definition.BillingMode === 'PROVISIONED' ? 'PROVISIONED' : 'PAY_PER_REQUEST',
+    StreamSpecification: definition.StreamSpecification
+      ? { StreamEnabled: true, StreamViewType: definition.StreamSpecification.StreamViewType as 'NEW_AND_OLD_IMAGES' }
+      : undefined,
+  };
+}
+
+export async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}
+
+/** Creates the table if it does not exist; returns true when it created it. */
+export async function ensureTable(client: DynamoDBClient, tableName: string, templatePath?: string): Promise<boolean> {
+  const definition = readTableDefinition(templatePath);
+  try {
+    await client.send(new CreateTableCommand(createTableInput(tableName, definition)));
+  } catch (error) {
+    if (error instanceof ResourceInUseException) return false;
+    throw error;
+  }
+  if (definition.TimeToLiveSpecification?.Enabled) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: definition.TimeToLiveSpecification.AttributeName, Enabled: true },
+      }),
+    );
+  }
+  return true;
+}

@@ -1,0 +1,216 @@
+/**
+ * Small helpers every service uses: input checks that produce VALIDATION errors, actor rules,
+ * pagination, and translation of ElectroDB/DynamoDB failures into the store's typed errors.
+ */
+import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
+import { assertId } from '../ids.js';
+import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
+import { USER_ROLES, type UserRole } from '../vocabulary.js';
+
+/** The authenticated caller, as the portal established it. */
+export interface Actor {
+  user_id: string;
+  role: UserRole;
+}
+
+export interface PageOptions {
+  /** Page size (1-1000). Without it every page is read and returned at once. */
+  limit?: number;
+  /** The `cursor` of the previous page. */
+  cursor?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  cursor: string | null;
+}
+
+export const MAX_PAGE_SIZE = 1000;
+
+export function assertObject(value: unknown, field: string): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError(`${field} must be an object`, { field });
+  }
+}
+
+export function assertActor(actor: unknown): Actor {
+  assertObject(actor, 'actor');
+  const user_id = assertId('user', actor.user_id, 'actor.user_id');
+  if (!(USER_ROLES as readonly unknown[]).includes(actor.role)) {
+    throw new ValidationError(`actor.role must be one of ${USER_ROLES.join(', ')}`, { field: 'actor.role' });
+  }
+  return { user_id, role: actor.role as UserRole };
+}
+
+/** Viewers read; operators and admins write. */
+export function assertCanMutate(actor: Actor, what: string): void {
+  if (actor.role === 'viewer') {
+    throw new ForbiddenError(`Viewers cannot ${what}: ask an operator or admin`, { actor_id: actor.user_id });
+  }
+}
+
+export function assertAdmin(actor: Actor, what: string): void {
+  if (actor.role !== 'admin') {
+    throw new ForbiddenError(`Only admins can ${what}`, { actor_id: actor.user_id });
+  }
+}
+
+/** Operators may change tasks assigned to them or unassigned; admins any task. */
+export function assertCanChangeTask(actor: Actor, task: { task_id: string; assignee_id?: string }, what: string): void {
+  assertCanMutate(actor, what);
+  if (actor.role === 'operator' && task.assignee_id !== undefined && task.assignee_id !== actor.user_id) {
+    throw new ForbiddenError(`Operators can only ${what} on tasks assigned to them or unassigned; ${task.task_id} is assigned to ${task.assignee_id}`, {
+      task_id: task.task_id,
+      actor_id: actor.user_id,
+    });
+  }
+}
+
+export function assertEnum<T extends string>(values: readonly T[], value: unknown, field: string): T {
+  if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+  throw new ValidationError(`${field} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}`, { field });
+}
+
+export function assertText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw new ValidationError(`${field} must be a non-empty string`, { field });
+  }
+  if (value.length > max) throw new ValidationError(`${field} must be at most ${max} characters (got ${value.length})`, { field });
+  return value;
+}
+
+export function optionalText(value: unknown, field: string, max: number): string | undefined {
+  return value === undefined || value === null ? undefined : assertText(value, field, max);
+}
+
+export function assertDate(value: unknown, field: string): string {
+  if (isCalendarDate(value)) return value;
+  throw new ValidationError(`${field} must be a calendar date YYYY-MM-DD; got ${JSON.stringify(value)}`, { field });
+}
+
+export function assertTimestamp(value: unknown, field: string): string {
+  if (isIsoTimestamp(value)) return value;
+  throw new ValidationError(`${field} must be an ISO-8601 UTC timestamp like 2026-01-31T09:00:00.000Z; got ${JSON.stringify(value)}`, { field });
+}
+
+export function assertBoolean(value: unknown, field: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new ValidationError(`${field} must be true or false`, { field });
+}
+
+export function assertInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  throw new ValidationError(`${field} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`, { field });
+}
+
+export function assertTags(value: unknown, field = 'tags'): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > 50) throw new ValidationError(`${field} must be a list of at most 50 strings`, { field });
+  return value.map((tag, i) => assertText(tag, `${field}[${i}]`, 64));
+}
+
+export function assertTimeZone(value: unknown, field: string): string {
+  if (typeof value === 'string' && value.length <= 64) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      return value;
+    } catch {
+      // fall through
+    }
+  }
+  throw new ValidationError(`${field} must be an IANA time zone such as Europe/Berlin; got ${JSON.stringify(value)}`, { field });
+}
+
+/** Rejects fields the method does not know, so a typo is an error rather than silently ignored. */
+export function assertKnownFields(input: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  const unknown = Object.keys(input).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    throw new ValidationError(`${where}: unknown field(s) ${unknown.join(', ')}; allowed: ${allowed.join(', ')}`, { field: unknown[0] });
+  }
+}
+
+export function assertPageOptions(options: PageOptions | undefined): { limit?: number; cursor: string | null } {
+  if (options === undefined) return { cursor: null };
+  assertObject(options, 'page options');
+  const limit = options.limit === undefined ? undefined : assertInteger(options.limit, 'limit', 1, MAX_PAGE_SIZE);
+  const cursor = options.cursor ?? null;
+  if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 2048 || !/^[A-Za-z0-9+/=_-]+$/.test(cursor))) {
+    throw new ValidationError('cursor must be the cursor string returned with the previous page', { field: 'cursor' });
+  }
+  return { limit, cursor };
+}
+
+interface Goable<T> {
+  go(options: Record<string, unknown>): Promise<{ data: T[]; cursor: string | null }>;
+}
+
+/**
+ * Runs an ElectroDB query one page at a time. With a limit: exactly one Query request for the
+ * page. Without: every page, one request each. Items are never filtered after reading.
+ */
+export async function page<T>(query: Goable<T>, options?: PageOptions, extra: Record<string, unknown> = {}): Promise<Page<T>> {
+  const { limit, cursor } = assertPageOptions(options);
+  try {
+    if (limit !== undefined) {
+      const result = await query.go({ ...extra, limit, cursor, pages: 1 });
+      return { items: result.data, cursor: result.cursor ?? null };
+    }
+    const result = await query.go({ ...extra, cursor, pages: 'all' });
+    return { items: result.data, cursor: null };
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+export function conditionFailed(error: unknown): boolean {
+  const name = (error as { name?: string; cause?: { name?: string } } | undefined)?.name;
+  const causeName = (error as { cause?: { name?: string } } | undefined)?.cause?.name;
+  return (
+    name === 'ConditionalCheckFailedException' ||
+    causeName === 'ConditionalCheckFailedException' ||
+    name === 'TransactionCanceledException' ||
+    causeName === 'TransactionCanceledException'
+  );
+}
+
+/** ElectroDB validation failures become VALIDATION; lost condition races become CONFLICT. */
+export function translateError(error: unknown, conflictMessage = 'Another writer changed this item first: read it again and retry'): unknown {
+  if (error instanceof ExecutionStoreError) return error;
+  const electro = error as { isElectroError?: boolean; code?: number; _message?: string; message?: string; field?: string; fields?: { field?: string }[] };
+  if (electro?.isElectroError && typeof electro.code === 'number' && electro.code >= 1000 && electro.code < 4000) {
+    const field = electro.field ?? electro.fields?.find((f) => f.field)?.field;
+    const message = (electro._message ?? electro.message ?? 'Invalid value').replace(/ - For more detail on this error reference: .*$/, '');
+    return new ValidationError(`Invalid input: ${message}`, field ? { field } : {}, { cause: error });
+  }
+  if (conditionFailed(error)) return new ConflictError(conflictMessage, {}, { cause: error });
+  return error;
+}
+
+/** Runs a write and translates its failure; nothing else. */
+export async function write<T>(run: () => Promise<T>, conflictMessage?: string): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw translateError(error, conflictMessage);
+  }
+}
+
+/** Adds `days` to a calendar date (YYYY-MM-DD), in UTC calendar arithmetic. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The calendar date at `instant` in an IANA time zone. */
+export function localDate(instant: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** Drops undefined values so ElectroDB puts never see them. */
+export function compact<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
