@@ -1,13 +1,8 @@
 /**
- * CDK app entry (cdk.json points here). `npm run synth` is the usual way in: it writes the
- * deterministic template that the SAM stack includes. `npx cdk synth` works too.
+ * CDK app entry (cdk.json points here), so `npx cdk synth` works. `npm run synth` is the usual
+ * way in: it writes the deterministic template that the SAM stack includes. Both build the app
+ * with createExecutionStateApp(). Do not `cdk deploy` this stack: SAM deploys it (docs/adr/0002).
  */
-import { App, DefaultStackSynthesizer } from 'aws-cdk-lib';
-import { ExecutionStateStack } from './execution-state-stack.js';
+import { createExecutionStateApp } from './synth.js';
 
-const app = new App();
-new ExecutionStateStack(app, 'ExecutionState', {
-  stage: app.node.tryGetContext('stage') ?? 'prod',
-  synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
-});
-app.synth();
+createExecutionStateApp().app.synth();
