@@ -12,8 +12,7 @@ export const taskTransitionSchema = createSchema({
   attributes: {
     transition_id: ownId('task_transition'),
     task_id: requiredRef('task'),
-    /** Absent for the record of a task's creation. */
-    from_status: { type: TASK_STATUSES },
+    from_status: { type: TASK_STATUSES, required: true },
     to_status: { type: TASK_STATUSES, required: true },
     actor_id: requiredRef('user'),
     at: requiredTimestamp,

@@ -211,6 +211,6 @@ export function localDate(instant: Date, timeZone: string): string {
 }
 
 /** Drops undefined values so ElectroDB puts never see them. */
-export function compact<T extends Record<string, unknown>>(value: T): T {
+export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

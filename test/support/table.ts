@@ -26,14 +26,17 @@ export interface TestTable {
 export async function createTestTable(prefix = 'test'): Promise<TestTable> {
   const endpoint = inject('dynamoEndpoint');
   const client = localClient(endpoint);
+  // Table administration uses its own client, so middleware a test adds to `client` (for
+  // example one that forbids CreateTable/DeleteTable) sees only the store's requests.
+  const admin = localClient(endpoint);
   const tableName = `${prefix}-${randomBytes(6).toString('hex')}`;
-  await ensureTable(client, tableName);
+  await ensureTable(admin, tableName);
   return {
     endpoint,
     tableName,
     client,
     drop: async () => {
-      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      await admin.send(new DeleteTableCommand({ TableName: tableName }));
     },
   };
 }

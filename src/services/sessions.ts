@@ -1,0 +1,78 @@
+/**
+ * Server-side sessions. The caller gets a random token once; only its SHA-256 is stored, as
+ * the session's key. Expired sessions resolve to null even before TTL deletes them.
+ */
+import { randomBytes } from 'node:crypto';
+import { ValidationError } from '../errors.js';
+import { assertId, sha256Hex } from '../ids.js';
+import type { ServiceContext } from './context.js';
+import { assertInteger, assertKnownFields, assertObject, translateError } from './common.js';
+import { mustExist, runTransaction } from './transactions.js';
+
+export interface Session {
+  session_id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: number;
+}
+
+/** 32 random bytes, base64url: 43 characters. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 3600;
+
+function sessionIdOf(token: unknown): string {
+  if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
+    throw new ValidationError('token must be the 43-character session token returned by sessions.create', { field: 'token' });
+  }
+  return sha256Hex(token);
+}
+
+export function createSessionsService(ctx: ServiceContext) {
+  const { entities } = ctx;
+  return {
+    async create(input: { user_id: string; ttl_seconds: number }): Promise<{ token: string; session: Session }> {
+      assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['user_id', 'ttl_seconds'], 'sessions.create');
+      const user_id = assertId('user', input.user_id);
+      const ttl = assertInteger(input.ttl_seconds, 'ttl_seconds', 60, MAX_SESSION_TTL_SECONDS);
+      const token = randomBytes(32).toString('base64url');
+      const now = ctx.now();
+      const session: Session = {
+        session_id: sha256Hex(token),
+        user_id,
+        created_at: now.toISOString(),
+        last_seen_at: now.toISOString(),
+        expires_at: Math.floor(now.getTime() / 1000) + ttl,
+      };
+      await runTransaction(ctx.service, (tx) => [
+        { commit: tx.session.create(session).commit() },
+        { commit: tx.user.check({ user_id }).where((a, op) => op.exists(a.user_id)).commit(), onFailed: mustExist('user_id', user_id, 'user') },
+      ]);
+      return { token, session };
+    },
+
+    /** The live session for a token, or null when unknown, revoked or expired. */
+    async resolve(token: string): Promise<Session | null> {
+      const session_id = sessionIdOf(token);
+      try {
+        const { data } = await entities.session.get({ session_id }).go();
+        if (!data) return null;
+        return data.expires_at * 1000 > ctx.now().getTime() ? (data as Session) : null;
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+
+    async revoke(token: string): Promise<void> {
+      const session_id = sessionIdOf(token);
+      try {
+        await entities.session.delete({ session_id }).go();
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+  };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;

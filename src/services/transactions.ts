@@ -1,0 +1,62 @@
+/**
+ * One place that runs an ElectroDB write transaction and turns a cancellation into the typed
+ * error a caller can act on: each item of the transaction says what its failed condition means.
+ */
+import { ConflictError, ExecutionStoreError, NotFoundError } from '../errors.js';
+import type { ExecutionService } from '../entities/index.js';
+import { translateError } from './common.js';
+
+/** What a failed condition on one transaction item means to the caller. */
+export type OnConditionFailed = (() => ExecutionStoreError) | undefined;
+
+export interface TransactionItem {
+  /** The ElectroDB `.commit()` of a put/create/update/delete/check. */
+  commit: unknown;
+  onFailed?: OnConditionFailed;
+}
+
+/** The entities as a write transaction's callback receives them (with `check`, and `commit` on every write). */
+export type TransactionEntities = Parameters<Parameters<ExecutionService['transaction']['write']>[0]>[0];
+
+interface TransactionResult {
+  canceled: boolean;
+  data: { rejected: boolean; code: string; message?: string }[];
+}
+
+/** Conditions that check a referenced item exists (`attribute_exists`). */
+export function mustExist(field: string, id: string, what: string): OnConditionFailed {
+  return () => new NotFoundError(`${field} ${id} does not exist: no ${what} has this ID`, { field });
+}
+
+export function mustBeVersion(what: string, id: string, version: number): OnConditionFailed {
+  return () =>
+    new ConflictError(`${what} ${id} changed since version ${version} was read: read it again and retry`, { expected_version: version });
+}
+
+/**
+ * Runs the items `build` returns as one TransactWriteItems. ElectroDB reports a cancellation
+ * per item; the first item whose own condition failed explains it best.
+ */
+export async function runTransaction(service: ExecutionService, build: (entities: TransactionEntities) => TransactionItem[]): Promise<void> {
+  let items: TransactionItem[] = [];
+  let result: TransactionResult;
+  try {
+    result = (await service.transaction
+      .write((entities) => {
+        items = build(entities);
+        return items.map((item) => item.commit) as never;
+      })
+      .go()) as unknown as TransactionResult;
+  } catch (error) {
+    throw translateError(error);
+  }
+  if (!result.canceled) return;
+  for (const [i, outcome] of result.data.entries()) {
+    if (outcome.code === 'ConditionalCheckFailed') {
+      const onFailed = items[i]?.onFailed;
+      throw onFailed ? onFailed() : new ConflictError('A condition of this write no longer holds: read again and retry', { item: i });
+    }
+  }
+  const codes = result.data.map((outcome) => outcome.code).filter((code) => code !== 'None');
+  throw new ConflictError(`A concurrent write to the same items won (${codes.join(', ') || 'transaction canceled'}): read again and retry`, { codes });
+}
