@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Infrastructure validation (CI runs it from .ci/run; locally: npm run lint:infra).
+#   1. the committed synthesized template matches infra/ (npm run synth --check)
+#   2. cfn-lint on the synthesized template and on the SAM template (errors and warnings fail)
+#   3. sam validate (SAM translator) and sam validate --lint
+#   4. sam build: esbuild-bundles every function, once its entry point exists
+# Python tools are pinned in requirements-infra.txt and live in .venv (gitignored); the venv is
+# reused, and pip runs only when requirements-infra.txt changed. Needs node_modules (npm ci).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+REQUIREMENTS=requirements-infra.txt
+SYNTH_TEMPLATE=lambda-functions/execution-state.template.json
+SAM_TEMPLATE=lambda-functions/template.full.yaml
+export SAM_CLI_TELEMETRY=0
+export AWS_REGION="${AWS_REGION:-us-east-1}" # sam validate needs a region; nothing is called in it
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "-- creating $VENV"
+  "${PYTHON:-python3}" -m venv "$VENV"
+fi
+stamp="$VENV/.requirements-infra.sha256"
+wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+  echo "-- installing $REQUIREMENTS into $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  echo "$wanted" >"$stamp"
+fi
+
+echo "-- synthesized template is current"
+npx tsx scripts/synth.ts --check
+
+echo "-- cfn-lint $("$VENV/bin/cfn-lint" --version | awk '{print $2}')"
+"$VENV/bin/cfn-lint" "$SYNTH_TEMPLATE" "$SAM_TEMPLATE"
+
+# SAM runs from lambda-functions/ (where samconfig.toml is), not beside cdk.json.
+sam() { (cd lambda-functions && "../$VENV/bin/sam" "$@"); }
+sam_template="$(basename "$SAM_TEMPLATE")"
+
+echo "-- sam validate ($(sam --version | awk '{print $4}'))"
+sam validate --region "$AWS_REGION" --template-file "$sam_template"
+sam validate --lint --region "$AWS_REGION" --template-file "$sam_template"
+
+echo "-- sam build"
+entries="$(npx tsx infra/sam-template.ts entry-points)"
+[ -n "$entries" ] || { echo "no function entry points found in $SAM_TEMPLATE" >&2; exit 1; }
+missing=()
+while IFS= read -r entry; do
+  [ -f "$entry" ] || missing+=("$entry")
+done <<<"$entries"
+if [ "${#missing[@]}" -gt 0 ]; then
+  # A function whose handler has not landed yet cannot be bundled; everything else is checked.
+  echo "   not built: entry point(s) not in the tree yet: ${missing[*]}"
+else
+  # esbuild is a devDependency: put the project's copy on PATH for SAM's esbuild workflow.
+  PATH="$PWD/node_modules/.bin:$PATH" sam build --template-file "$sam_template" >/dev/null
+  echo "   built into lambda-functions/.aws-sam/build: $(ls lambda-functions/.aws-sam/build | tr '\n' ' ')"
+fi
+echo "-- infrastructure lint passed"
