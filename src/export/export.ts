@@ -1,0 +1,382 @@
+/**
+ * exportExecutionData: the portable, restore-grade export of the execution-state table.
+ *
+ * A parallel Scan (the one place a Scan belongs) streams every item; each item is attributed to
+ * its entity by ElectroDB's identifiers, parsed through that entity with ownership enforced
+ * (which drops pk/sk/gsi* and ElectroDB's internal attributes, and hides index-only attributes),
+ * checked to live at the key ElectroDB would give it, and written as one canonical JSON line to
+ * `<entity>.jsonl`, sorted by primary ID with bounded memory (external-sort.ts). Items that cannot
+ * be parsed are counted by reason and copied raw to `_unparsed.jsonl`; they are never dropped
+ * silently. manifest.json is written last.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { createExecutionService, schemas, type EntityName } from '../entities/index.js';
+import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
+import { canonicalJson, canonicalJsonPretty, rawItemJson } from './canonical-json.js';
+import { PortableExportError } from './errors.js';
+import { SortPool, type ExternalSorter } from './external-sort.js';
+import { LineWriter } from './lines.js';
+import {
+  MANIFEST_FILE,
+  UNPARSED_FILE,
+  type ExportManifest,
+  type ManifestEntity,
+  type ManifestOmission,
+  type RedactionProfile,
+} from './manifest.js';
+import { Redactor, REDACTION_PROFILES } from './redaction.js';
+import { REGISTRY, SCHEMA_VERSION, durableEntries, exportFileName, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
+import { validateExport, type ValidationResult } from './validate.js';
+import { writeFile } from 'node:fs/promises';
+
+/** ElectroDB's default identifier attributes (entity name and model version). */
+export const ELECTRO_ENTITY_ATTRIBUTE = '__edb_e__';
+export const ELECTRO_VERSION_ATTRIBUTE = '__edb_v__';
+
+export const UNPARSED_REASONS = [
+  /** No ElectroDB identifiers: written by something other than ElectroDB. */
+  'NOT_ELECTRODB_ITEM',
+  /** Identifiers name an entity this service does not define. */
+  'UNKNOWN_ENTITY',
+  /** The entity exists but ElectroDB does not own the item (e.g. another model version). */
+  'OWNERSHIP_MISMATCH',
+  /** ElectroDB threw while parsing the item. */
+  'PARSE_FAILED',
+  /** The parsed row lacks its primary ID. */
+  'MISSING_PRIMARY_KEY',
+  /** The item is not stored at the key ElectroDB computes from its attributes (edited by hand?). */
+  'KEY_MISMATCH',
+] as const;
+export type UnparsedReason = (typeof UNPARSED_REASONS)[number];
+
+export interface ExportProgress {
+  phase: 'scan' | 'write' | 'validate' | 'done';
+  scannedItems: number;
+  /** Rows written so far in the write phase. */
+  writtenRows: number;
+  elapsedMs: number;
+}
+
+export interface ExportOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  outDir: string;
+  /** Parallel scan segments (1-64, default 4). */
+  segments?: number;
+  /** Items per Scan page (DynamoDB's Limit); default: DynamoDB's 1 MB pages. */
+  pageSize?: number;
+  /** Strongly consistent scan (default true: twice the read cost, no stale items). */
+  consistentRead?: boolean;
+  /** `none` (default, restore-grade) or `pii` (pseudonymized personal data, not restorable by default). */
+  redaction?: RedactionProfile;
+  /** Replace an existing export in outDir (default false: refuse a non-empty directory). */
+  overwrite?: boolean;
+  /** Validate the written export (default true); findings are returned, not thrown. */
+  validate?: boolean;
+  /** Progress: true prints to stderr, a function receives events; default: print when stderr is a terminal. */
+  progress?: boolean | ((progress: ExportProgress) => void);
+  /** Memory budget for sorting, in bytes (default 64 MiB); beyond it sorted runs spill to disk. */
+  sortMemoryBytes?: number;
+  registry?: ExportRegistry;
+  now?: () => Date;
+}
+
+export interface ExportResult {
+  outDir: string;
+  manifestPath: string;
+  manifest: ExportManifest;
+  /** Rows per exported entity (same as the manifest). */
+  counts: Record<string, number>;
+  scannedItems: number;
+  unparsed: { count: number; byReason: Partial<Record<UnparsedReason, number>>; file: string | null };
+  omitted: ManifestOmission[];
+  /** Sorted runs spilled to disk (0 when everything fitted the memory budget). */
+  sortSpills: number;
+  /** Present unless validate: false. */
+  validation?: ValidationResult;
+}
+
+interface ScanContext {
+  service: ReturnType<typeof createExecutionService>;
+  registry: ExportRegistry;
+  sorters: Map<EntityName, ExternalSorter>;
+  unparsedSorter: ExternalSorter;
+  unparsedByReason: Map<UnparsedReason, number>;
+  omittedSeen: Map<EntityName, number>;
+  droppedAttributes: Map<string, number>;
+  knownFields: Map<EntityName, Set<string>>;
+  redactor: Redactor;
+}
+
+const STRUCTURAL_FIELDS = new Set<string>([...KEY_ATTRIBUTES, ELECTRO_ENTITY_ATTRIBUTE, ELECTRO_VERSION_ATTRIBUTE]);
+
+function schemaFields(entity: EntityName): Set<string> {
+  const attributes = schemas[entity].attributes as Record<string, { field?: string }>;
+  return new Set(Object.entries(attributes).map(([name, definition]) => definition.field ?? name));
+}
+
+async function assertUsableOutDir(outDir: string, overwrite: boolean): Promise<void> {
+  let entries: string[] = [];
+  try {
+    const info = await stat(outDir);
+    if (!info.isDirectory()) throw new PortableExportError('OUTPUT_NOT_EMPTY', `${outDir} exists and is not a directory`, { outDir });
+    entries = await readdir(outDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      await mkdir(outDir, { recursive: true });
+      return;
+    }
+    throw error;
+  }
+  if (entries.length === 0) return;
+  if (!overwrite) {
+    throw new PortableExportError(
+      'OUTPUT_NOT_EMPTY',
+      `${outDir} is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}): choose a new directory or pass overwrite to replace the export in it`,
+      { outDir, entries: entries.slice(0, 20) },
+    );
+  }
+  // Remove the manifest first: a crash half-way leaves a directory that never validates.
+  await rm(join(outDir, MANIFEST_FILE), { force: true });
+  for (const name of entries) {
+    if (name.endsWith('.jsonl') || name.startsWith('.export-tmp-')) await rm(join(outDir, name), { recursive: true, force: true });
+  }
+}
+
+function createProgressReporter(option: ExportOptions['progress'], started: number): (phase: ExportProgress['phase'], scanned: number, written: number, force?: boolean) => void {
+  const callback = typeof option === 'function' ? option : undefined;
+  const print = option === true || (option === undefined && process.stderr.isTTY === true);
+  let last = 0;
+  return (phase, scannedItems, writtenRows, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < 250) return;
+    last = now;
+    const progress: ExportProgress = { phase, scannedItems, writtenRows, elapsedMs: now - started };
+    callback?.(progress);
+    if (print) {
+      const seconds = (progress.elapsedMs / 1000).toFixed(1);
+      process.stderr.write(`\r[export] ${phase}: ${scannedItems} items scanned, ${writtenRows} rows written (${seconds}s)${phase === 'done' ? '\n' : ''}`);
+    }
+  };
+}
+
+async function handleItem(context: ScanContext, item: Record<string, unknown>): Promise<void> {
+  const unparsed = async (reason: UnparsedReason, detail?: string) => {
+    context.unparsedByReason.set(reason, (context.unparsedByReason.get(reason) ?? 0) + 1);
+    const key = `${String(item[TABLE_KEYS.pk])}\u0000${String(item[TABLE_KEYS.sk])}`;
+    await context.unparsedSorter.add(key, canonicalJson({ reason, detail, item: JSON.parse(rawItemJson(item)) as unknown }));
+  };
+  const entityName = item[ELECTRO_ENTITY_ATTRIBUTE];
+  if (typeof entityName !== 'string' || typeof item[ELECTRO_VERSION_ATTRIBUTE] !== 'string') return unparsed('NOT_ELECTRODB_ITEM');
+  if (!Object.hasOwn(context.registry, entityName) || !Object.hasOwn(context.service.entities, entityName)) {
+    return unparsed('UNKNOWN_ENTITY', `entity "${entityName}"`);
+  }
+  const name = entityName as EntityName;
+  const entry: EntityRegistryEntry = context.registry[name];
+  // Typed per entity by ElectroDB; here every entity is handled alike.
+  const entity = context.service.entities[name] as unknown as {
+    parse(response: { Item: Record<string, unknown> }, options: { ignoreOwnership: boolean }): { data: Record<string, unknown> | null } | null;
+    get(key: Record<string, unknown>): { params(): { Key: Record<string, unknown> } };
+  };
+  let row: Record<string, unknown> | null;
+  try {
+    row = entity.parse({ Item: item }, { ignoreOwnership: false })?.data ?? null;
+  } catch (error) {
+    return unparsed('PARSE_FAILED', (error as Error).message);
+  }
+  if (row === null) return unparsed('OWNERSHIP_MISMATCH', `entity "${entityName}" version "${String(item[ELECTRO_VERSION_ATTRIBUTE])}"`);
+  const id = row[entry.primaryKey];
+  if (typeof id !== 'string' || id.length === 0) return unparsed('MISSING_PRIMARY_KEY', entry.primaryKey);
+  try {
+    const { Key } = entity.get(row).params();
+    if (Key[TABLE_KEYS.pk] !== item[TABLE_KEYS.pk] || Key[TABLE_KEYS.sk] !== item[TABLE_KEYS.sk]) {
+      return unparsed('KEY_MISMATCH', `expected ${String(Key[TABLE_KEYS.pk])} / ${String(Key[TABLE_KEYS.sk])}`);
+    }
+  } catch (error) {
+    return unparsed('PARSE_FAILED', (error as Error).message);
+  }
+  if (entry.persistence !== 'durable') {
+    context.omittedSeen.set(name, (context.omittedSeen.get(name) ?? 0) + 1);
+    return;
+  }
+  const known = context.knownFields.get(name)!;
+  for (const field of Object.keys(item)) {
+    if (!known.has(field) && !STRUCTURAL_FIELDS.has(field)) {
+      const key = `${name}.${field}`;
+      context.droppedAttributes.set(key, (context.droppedAttributes.get(key) ?? 0) + 1);
+    }
+  }
+  const redacted = context.redactor.apply(entry, row);
+  await context.sorters.get(name)!.add(id, canonicalJson(redacted));
+}
+
+async function scanSegment(
+  documentClient: DynamoDBDocumentClient,
+  options: { tableName: string; segment: number; totalSegments: number; pageSize?: number; consistentRead: boolean },
+  onItems: (items: Record<string, unknown>[]) => Promise<void>,
+): Promise<void> {
+  let exclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page: ScanCommandOutput = await documentClient.send(
+      new ScanCommand({
+        TableName: options.tableName,
+        Segment: options.segment,
+        TotalSegments: options.totalSegments,
+        ExclusiveStartKey: exclusiveStartKey,
+        ConsistentRead: options.consistentRead,
+        Limit: options.pageSize,
+      }),
+    );
+    await onItems((page.Items ?? []) as Record<string, unknown>[]);
+    exclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
+  } while (exclusiveStartKey);
+}
+
+export async function exportExecutionData(options: ExportOptions): Promise<ExportResult> {
+  const registry = options.registry ?? REGISTRY;
+  const segments = options.segments ?? 4;
+  const consistentRead = options.consistentRead ?? true;
+  const redaction = options.redaction ?? 'none';
+  const now = options.now ?? (() => new Date());
+  if (!Number.isInteger(segments) || segments < 1 || segments > 64) {
+    throw new PortableExportError('INVALID_OPTIONS', `segments must be an integer from 1 to 64; got ${String(segments)}`, { field: 'segments' });
+  }
+  if (!REDACTION_PROFILES.includes(redaction)) {
+    throw new PortableExportError('INVALID_OPTIONS', `redaction must be one of ${REDACTION_PROFILES.join(', ')}; got ${String(redaction)}`, {
+      field: 'redaction',
+    });
+  }
+  if (!options.tableName) throw new PortableExportError('INVALID_OPTIONS', 'tableName is required', { field: 'tableName' });
+  const outDir = resolve(options.outDir);
+  await assertUsableOutDir(outDir, options.overwrite ?? false);
+
+  const started = Date.now();
+  const report = createProgressReporter(options.progress, started);
+  const service = createExecutionService(options.client, options.tableName);
+  const documentClient = DynamoDBDocumentClient.from(options.client);
+  const pool = new SortPool(join(outDir, `.export-tmp-${randomBytes(4).toString('hex')}`), options.sortMemoryBytes);
+  await pool.prepare();
+  const durable = durableEntries(registry);
+  const context: ScanContext = {
+    service,
+    registry,
+    sorters: new Map(durable.map((entry) => [entry.entity, pool.sorter(entry.exportName)])),
+    unparsedSorter: pool.sorter('_unparsed'),
+    unparsedByReason: new Map(),
+    omittedSeen: new Map(),
+    droppedAttributes: new Map(),
+    knownFields: new Map(durable.map((entry) => [entry.entity, schemaFields(entry.entity)])),
+    redactor: new Redactor(redaction),
+  };
+
+  try {
+    let scannedItems = 0;
+    const scanStartedAt = now().toISOString();
+    try {
+      await Promise.all(
+        Array.from({ length: segments }, (_, segment) =>
+          scanSegment(documentClient, { tableName: options.tableName, segment, totalSegments: segments, pageSize: options.pageSize, consistentRead }, async (items) => {
+            for (const item of items) await handleItem(context, item);
+            scannedItems += items.length;
+            report('scan', scannedItems, 0);
+          }),
+        ),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+        throw new PortableExportError('TABLE_NOT_FOUND', `Table ${options.tableName} does not exist (check the table name and region)`, {
+          tableName: options.tableName,
+        }, { cause: error });
+      }
+      throw error;
+    }
+    const scanFinishedAt = now().toISOString();
+    report('scan', scannedItems, 0, true);
+
+    // Write the sorted entity files.
+    let writtenRows = 0;
+    const entities: Record<string, ManifestEntity> = {};
+    for (const entry of durable) {
+      const file = exportFileName(entry);
+      const writer = await LineWriter.create(join(outDir, file));
+      try {
+        for await (const row of context.sorters.get(entry.entity)!.sorted()) {
+          await writer.write(row.line);
+          writtenRows += 1;
+          report('write', scannedItems, writtenRows);
+        }
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
+      const written = await writer.close();
+      entities[entry.exportName] = { file, rows: written.lines, sha256: written.sha256, bytes: written.bytes, primary_key: entry.primaryKey };
+    }
+
+    const unparsedCount = [...context.unparsedByReason.values()].reduce((sum, n) => sum + n, 0);
+    let unparsedSha: string | null = null;
+    if (unparsedCount > 0) {
+      const writer = await LineWriter.create(join(outDir, UNPARSED_FILE));
+      for await (const row of context.unparsedSorter.sorted()) await writer.write(row.line);
+      unparsedSha = (await writer.close()).sha256;
+    }
+
+    const omitted: ManifestOmission[] = Object.values(registry)
+      .filter((entry) => entry.persistence !== 'durable')
+      .map((entry) => ({
+        entity: entry.exportName,
+        persistence: entry.persistence as 'ephemeral' | 'derived',
+        reason: entry.omissionReason ?? entry.persistence,
+        items_seen: context.omittedSeen.get(entry.entity) ?? 0,
+      }));
+
+    const manifest: ExportManifest = {
+      schema_version: SCHEMA_VERSION,
+      exported_at: now().toISOString(),
+      source: {
+        table_name: options.tableName,
+        scanned_items: scannedItems,
+        segments,
+        consistent_read: consistentRead,
+        scan_started_at: scanStartedAt,
+        scan_finished_at: scanFinishedAt,
+      },
+      entities,
+      redaction_profile: redaction,
+      redactions: context.redactor.summary(durable),
+      omitted_entities: omitted,
+      unparsed: {
+        count: unparsedCount,
+        by_reason: Object.fromEntries(context.unparsedByReason),
+        file: unparsedCount > 0 ? UNPARSED_FILE : null,
+        sha256: unparsedSha,
+      },
+      dropped_attributes: Object.fromEntries(context.droppedAttributes),
+    };
+    const manifestPath = join(outDir, MANIFEST_FILE);
+    await writeFile(manifestPath, canonicalJsonPretty(manifest), 'utf8');
+
+    const result: ExportResult = {
+      outDir,
+      manifestPath,
+      manifest,
+      counts: Object.fromEntries(Object.entries(entities).map(([name, value]) => [name, value.rows])),
+      scannedItems,
+      unparsed: { count: unparsedCount, byReason: Object.fromEntries(context.unparsedByReason), file: unparsedCount > 0 ? join(outDir, UNPARSED_FILE) : null },
+      omitted,
+      sortSpills: pool.spills,
+    };
+    if (options.validate ?? true) {
+      report('validate', scannedItems, writtenRows, true);
+      result.validation = await validateExport(outDir, { registry });
+    }
+    report('done', scannedItems, writtenRows, true);
+    return result;
+  } finally {
+    await pool.cleanup();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The portable export of the execution-state store: public API for the CLI
+ * (`exstate export | validate-export | import`) and for scripts. Every function returns a
+ * structured result and prints nothing (except export progress on a terminal); failures throw
+ * PortableExportError with a stable `code`.
+ */
+export { exportExecutionData, UNPARSED_REASONS, type ExportOptions, type ExportProgress, type ExportResult, type UnparsedReason } from './export.js';
+export { validateExport, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationResult } from './validate.js';
+export {
+  importExecutionData,
+  countTableItems,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+  type ImportVerification,
+} from './import.js';
+export {
+  generatePostgresDdl,
+  loadExportIntoPostgres,
+  type DdlOptions,
+  type PostgresLike,
+  type PostgresLoadOptions,
+  type PostgresLoadResult,
+} from './postgres.js';
+export {
+  REGISTRY,
+  EXPORT_REGISTRY,
+  SCHEMA_VERSION,
+  durableEntries,
+  registryEntries,
+  entryByExportName,
+  exportFileName,
+  type ColumnSpec,
+  type ColumnType,
+  type EntityRegistryEntry,
+  type ExportRegistry,
+  type ForeignKey,
+  type Persistence,
+  type PgType,
+  type RedactedColumn,
+  type Retention,
+} from './registry.js';
+export { MANIFEST_FILE, UNPARSED_FILE, type ExportManifest, type ManifestEntity, type ManifestOmission, type RedactionProfile } from './manifest.js';
+export { PortableExportError, isPortableExportError, PORTABLE_EXPORT_ERROR_CODES, type PortableExportErrorCode } from './errors.js';
+export { batchPutWithRetry, type BatchPutEntity, type BatchPutOptions, type BatchPutResult } from './batch-write.js';
+export { canonicalJson } from './canonical-json.js';
