@@ -1,0 +1,85 @@
+/**
+ * Counts what a store sends: a middleware on the DynamoDB client records every command with
+ * its ScannedCount, Count and consumed capacity, so tests, the local report (`npm start`) and
+ * the benchmarks measure cost instead of assuming it. Local tooling: not used in production.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+export interface LoggedRequest {
+  command: string;
+  input: Record<string, unknown>;
+  scannedCount?: number;
+  count?: number;
+  consumedRead?: number;
+  consumedWrite?: number;
+  /** Consumed capacity units by `table` and GSI name. */
+  capacityByIndex?: Record<string, number>;
+}
+
+export interface RequestLog {
+  requests: LoggedRequest[];
+  reset(): void;
+  commands(): string[];
+  countOf(command: string): number;
+  /** Totals over the requests logged since the last reset. */
+  totals(): { requests: number; scanned: number; returned: number; read: number; write: number };
+}
+
+const READS = new Set(['Query', 'Scan', 'GetItem', 'BatchGetItem', 'TransactGetItems']);
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+
+interface Capacity {
+  CapacityUnits?: number;
+  Table?: { CapacityUnits?: number };
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+}
+
+export function attachRequestLog(client: DynamoDBClient, options: { forbid?: string[] } = {}): RequestLog {
+  const requests: LoggedRequest[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String((context as { commandName?: string }).commandName ?? 'unknown').replace(/Command$/, '');
+      if (options.forbid?.includes(command)) throw new Error(`${command} must never be sent here`);
+      const mutableInput = (args as { input: Record<string, unknown> }).input;
+      // Ask for capacity per table and index; reading it back costs nothing.
+      if (READS.has(command) || WRITES.has(command)) mutableInput.ReturnConsumedCapacity = 'INDEXES';
+      const entry: LoggedRequest = { command, input: { ...mutableInput } };
+      requests.push(entry);
+      const result = await next(args);
+      const output = (result as unknown as { output?: Record<string, unknown> }).output ?? {};
+      if (typeof output.ScannedCount === 'number') entry.scannedCount = output.ScannedCount;
+      if (typeof output.Count === 'number') entry.count = output.Count;
+      const consumed = output.ConsumedCapacity as Capacity | Capacity[] | undefined;
+      const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+      const total = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (list.length > 0) {
+        if (READS.has(command)) entry.consumedRead = total;
+        if (WRITES.has(command)) entry.consumedWrite = total;
+        entry.capacityByIndex = {};
+        for (const c of list) {
+          if (c.Table?.CapacityUnits) entry.capacityByIndex.table = (entry.capacityByIndex.table ?? 0) + c.Table.CapacityUnits;
+          for (const [index, value] of Object.entries(c.GlobalSecondaryIndexes ?? {})) {
+            entry.capacityByIndex[index] = (entry.capacityByIndex[index] ?? 0) + (value.CapacityUnits ?? 0);
+          }
+        }
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'requestLog' },
+  );
+  return {
+    requests,
+    reset: () => {
+      requests.length = 0;
+    },
+    commands: () => requests.map((r) => r.command),
+    countOf: (command) => requests.filter((r) => r.command === command).length,
+    totals: () => ({
+      requests: requests.length,
+      scanned: requests.reduce((sum, r) => sum + (r.scannedCount ?? 0), 0),
+      returned: requests.reduce((sum, r) => sum + (r.count ?? 0), 0),
+      read: requests.reduce((sum, r) => sum + (r.consumedRead ?? 0), 0),
+      write: requests.reduce((sum, r) => sum + (r.consumedWrite ?? 0), 0),
+    }),
+  };
+}
