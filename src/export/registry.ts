@@ -91,7 +91,7 @@ export interface Retention {
 export interface EntityRegistryEntry {
   /** The ElectroDB entity name (key of service.entities). */
   readonly entity: EntityName;
-  /** File base name in an export (`<exportName>.jsonl`); also audit_event.entity_type values. */
+  /** File base name in an export (`<exportName>.jsonl`) and manifest key; plural, as in docs/schema.md. */
   readonly exportName: string;
   readonly persistence: Persistence;
   /** Why a non-durable entity is left out of the export (written to the manifest). */
@@ -108,7 +108,7 @@ export interface EntityRegistryEntry {
   /** Column sets that are unique across the entity (besides the primary key). */
   readonly uniqueColumns: readonly (readonly string[])[];
   readonly retention: Retention;
-  /** Postgres table name (plural, avoids the reserved word "user"). */
+  /** Postgres table name: the export name (plural, which also avoids the reserved word "user"). */
   readonly pgTable: string;
   /** Postgres column types, by column (same information as columns[].pgType). */
   readonly pgColumnTypes: Readonly<Record<string, PgType>>;
@@ -188,7 +188,7 @@ function entry(declaration: EntityDeclaration): EntityRegistryEntry {
   }
   return {
     entity: declaration.entity,
-    exportName: declaration.entity,
+    exportName: declaration.pgTable,
     persistence: declaration.persistence,
     omissionReason: declaration.omissionReason,
     derivedFrom: declaration.derivedFrom,
@@ -206,8 +206,6 @@ function entry(declaration: EntityDeclaration): EntityRegistryEntry {
     pgColumnTypes: Object.fromEntries(columns.map((column) => [column.name, column.pgType])),
   };
 }
-
-const KEEP = { policy: 'indefinite', note: 'Kept until the application deletes it.' } as const;
 
 // ---------------------------------------------------------------------------------------------
 // The registry. Order = restore order (referenced entities first where there is no cycle).
@@ -233,7 +231,7 @@ export const EXPORT_REGISTRY = {
       { column: 'email', method: 'pseudonymize_email', reason: 'personal data: an e-mail address identifies a person' },
       { column: 'display_name', method: 'pseudonymize_name', reason: 'personal data: a real name identifies a person' },
     ],
-    retention: { policy: 'indefinite', note: 'Users are disabled, never deleted, so history keeps resolving.' },
+    retention: { policy: 'indefinite', note: 'While the team exists; users are disabled, never deleted, so history keeps resolving.' },
   }),
   user_email: entry({
     entity: 'user_email',
@@ -307,7 +305,7 @@ export const EXPORT_REGISTRY = {
       ...timestamps,
       version,
     ],
-    retention: KEEP,
+    retention: { policy: 'indefinite', note: 'Until an admin deletes it; disabling keeps it.' },
   }),
   task: entry({
     entity: 'task',
@@ -380,7 +378,7 @@ export const EXPORT_REGISTRY = {
       c.ref('uploaded_by', 'user', 'required'),
       ...timestamps,
     ],
-    retention: { policy: 'indefinite', note: 'Metadata only; the bytes live in S3 under their own lifecycle and are not part of the export.' },
+    retention: { policy: 'with_parent', note: 'As its task. Metadata only: the bytes live in S3 under their own lifecycle and are not part of the export.' },
   }),
   notification: entry({
     entity: 'notification',
@@ -404,7 +402,11 @@ export const EXPORT_REGISTRY = {
       ...timestamps,
       version,
     ],
-    retention: { policy: 'ttl_optional', ttlAttribute: 'expires_at', note: 'Deleted by DynamoDB TTL after expires_at when set; kept otherwise.' },
+    retention: {
+      policy: 'ttl_optional',
+      ttlAttribute: 'expires_at',
+      note: 'Deleted by DynamoDB TTL after expires_at (default 90 days after due_at); kept while expires_at is absent.',
+    },
   }),
   session: entry({
     entity: 'session',
@@ -420,7 +422,7 @@ export const EXPORT_REGISTRY = {
       c.timestamp('last_seen_at', 'required'),
       c.epoch('expires_at', 'required'),
     ],
-    retention: { policy: 'ttl', ttlAttribute: 'expires_at', note: 'Deleted by DynamoDB TTL after expires_at.' },
+    retention: { policy: 'ttl', ttlAttribute: 'expires_at', note: 'Deleted by DynamoDB TTL after expires_at (at most 30 days).' },
   }),
   artifact: entry({
     entity: 'artifact',
@@ -436,7 +438,7 @@ export const EXPORT_REGISTRY = {
       c.ref('created_by', 'user', 'required'),
       ...timestamps,
     ],
-    retention: KEEP,
+    retention: { policy: 'with_parent', note: 'Kept as long as its task.' },
   }),
   assistant_job: entry({
     entity: 'assistant_job',
@@ -454,7 +456,7 @@ export const EXPORT_REGISTRY = {
       ...timestamps,
       version,
     ],
-    retention: KEEP,
+    retention: { policy: 'indefinite', note: 'Reserved: 90 days after completion once the assistant exists; no automatic deletion yet.' },
   }),
   audit_event: entry({
     entity: 'audit_event',
@@ -472,7 +474,7 @@ export const EXPORT_REGISTRY = {
       c.timestamp('at', 'required'),
       c.json('changes', 'required'),
     ],
-    retention: { policy: 'indefinite', note: 'Append-only; never updated or deleted by the application.' },
+    retention: { policy: 'indefinite', note: 'Append-only, never updated; reserved retention of at least one year.' },
   }),
 } as const satisfies Record<EntityName, EntityRegistryEntry>;
 
