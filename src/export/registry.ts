@@ -164,6 +164,8 @@ const c = {
 const timestamps = [c.timestamp('created_at', 'required'), c.timestamp('updated_at', 'required')];
 const version = c.integer('version', 'required');
 const idOf = (kind: IdKind, name: string) => c.id(name, ID_PATTERNS[kind]);
+/** The user_email claim is keyed by the (lower-cased) address itself. */
+const EMAIL_PATTERN = /^[^\s@A-Z]+@[^\s@A-Z]+$/;
 
 interface EntityDeclaration {
   entity: EntityName;
@@ -240,7 +242,7 @@ export const EXPORT_REGISTRY = {
     omissionReason: 'derived: the e-mail uniqueness claim of each user; the import rebuilds it from user.email',
     primaryKey: 'email',
     pgTable: 'user_emails',
-    columns: [c.text('email', 'required'), c.ref('user_id', 'user', 'required'), c.timestamp('created_at', 'required')],
+    columns: [c.id('email', EMAIL_PATTERN), c.ref('user_id', 'user', 'required'), c.timestamp('created_at', 'required')],
     retention: { policy: 'with_parent', note: 'Lives exactly as long as its user (written and deleted in the same transaction).' },
   }),
   bundle: entry({
@@ -350,7 +352,7 @@ export const EXPORT_REGISTRY = {
     columns: [
       idOf('task_transition', 'transition_id'),
       c.ref('task_id', 'task', 'required'),
-      c.enum('from_status', TASK_STATUSES, 'optional'),
+      c.enum('from_status', TASK_STATUSES, 'required'),
       c.enum('to_status', TASK_STATUSES, 'required'),
       c.ref('actor_id', 'user', 'required'),
       c.timestamp('at', 'required'),
