@@ -35,26 +35,47 @@ export const schemas = {
   audit_event: auditEventSchema,
 } as const;
 
-export function createEntities() {
-  return {
-    user: new Entity(userSchema),
-    user_email: new Entity(userEmailSchema),
-    bundle: new Entity(bundleSchema),
-    template_instance: new Entity(templateInstanceSchema),
-    task: new Entity(taskSchema),
-    task_transition: new Entity(taskTransitionSchema),
-    recurring_schedule: new Entity(recurringScheduleSchema),
-    file: new Entity(fileSchema),
-    notification: new Entity(notificationSchema),
-    session: new Entity(sessionSchema),
-    artifact: new Entity(artifactSchema),
-    assistant_job: new Entity(assistantJobSchema),
-    audit_event: new Entity(auditEventSchema),
-  };
+export interface CreateEntitiesOptions {
+  /**
+   * Run ElectroDB's JSON-schema validation of each model. The models are constants, validated
+   * by the test suite (test/entities), so production skips it: it is most of the cost of
+   * building the entities, paid on every Lambda cold start (see bench/RESULTS.md).
+   * Default: false.
+   */
+  validateModels?: boolean;
 }
 
-export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string) {
-  return new Service(createEntities(), { client, table });
+type ModelValidator = { _validateModel?: (model: unknown) => unknown };
+
+export function createEntities(options: CreateEntitiesOptions = {}) {
+  const prototype = Entity.prototype as unknown as ModelValidator;
+  const original = prototype._validateModel;
+  // Only skip when the hook looks as expected; an ElectroDB that changed it keeps validating.
+  const skip = !options.validateModels && typeof original === 'function';
+  if (skip) prototype._validateModel = () => undefined;
+  try {
+    return {
+      user: new Entity(userSchema),
+      user_email: new Entity(userEmailSchema),
+      bundle: new Entity(bundleSchema),
+      template_instance: new Entity(templateInstanceSchema),
+      task: new Entity(taskSchema),
+      task_transition: new Entity(taskTransitionSchema),
+      recurring_schedule: new Entity(recurringScheduleSchema),
+      file: new Entity(fileSchema),
+      notification: new Entity(notificationSchema),
+      session: new Entity(sessionSchema),
+      artifact: new Entity(artifactSchema),
+      assistant_job: new Entity(assistantJobSchema),
+      audit_event: new Entity(auditEventSchema),
+    };
+  } finally {
+    if (skip) prototype._validateModel = original;
+  }
+}
+
+export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string, options: CreateEntitiesOptions = {}) {
+  return new Service(createEntities(options), { client, table });
 }
 
 export type ExecutionService = ReturnType<typeof createExecutionService>;

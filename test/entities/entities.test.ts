@@ -3,10 +3,11 @@
  * the snake_case vocabulary, IDs and timestamps have the promised shapes, invalid values never
  * reach the table, and every entity answers at least one query besides get-by-id.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Entity } from 'electrodb';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { createExecutionService, ENTITY_NAMES, schemas, type ExecutionService } from '../../src/entities/index.js';
+import { createEntities, createExecutionService, ENTITY_NAMES, schemas, type ExecutionService } from '../../src/entities/index.js';
 import { ID_PATTERNS, ID_PREFIXES, newId, sha256Hex } from '../../src/ids.js';
 import { KEY_ATTRIBUTES } from '../../src/table-layout.js';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
@@ -60,6 +61,28 @@ describe('schema vocabulary', () => {
     const instants = [0, 1, 999, 1000, 59_999, 3_600_000, 86_400_000 * 400].map((ms) => new Date(Date.parse(at) + ms).toISOString());
     expect([...instants].sort()).toEqual(instants);
     for (const value of instants) expect(value).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+});
+
+describe('model validation', () => {
+  it('passes ElectroDB\'s own model validation for every entity (production skips it for cold start)', () => {
+    const prototype = Entity.prototype as unknown as { _validateModel: (model: unknown) => unknown };
+    const original = prototype._validateModel;
+    expect(typeof original).toBe('function');
+    const spy = vi.spyOn(prototype, '_validateModel');
+    try {
+      const validated = createEntities({ validateModels: true });
+      expect(Object.keys(validated).sort()).toEqual([...ENTITY_NAMES].sort());
+      expect(spy).toHaveBeenCalledTimes(ENTITY_NAMES.length);
+      spy.mockClear();
+      createEntities();
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    // The hook is restored after a fast build: other Entity constructions still validate.
+    expect(prototype._validateModel).toBe(original);
+    expect(() => new Entity({ model: { entity: 'broken', version: '1', service: 'x' }, attributes: { id: { type: 'not-a-type' } }, indexes: {} } as never)).toThrow();
   });
 });
 
