@@ -123,7 +123,8 @@ export class ExecutionStateStack extends Stack {
     // collections that return whole items, and ElectroDB recognises an item's entity by its
     // `__edb_e__`/`__edb_v__` attributes. KEYS_ONLY or INCLUDE would drop those (breaking
     // collection queries) or cost one GetItem per row. Items are small (< 4 KB), so the extra
-    // index storage is cheap; the sparse indexes (gsi3, gsi5) only hold the open/pending subset.
+    // index storage is cheap; the sparse indexes (openByAssigneeDue, byStateTime) hold only the
+    // open/pending subset.
     for (const index of Object.values(INDEXES)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,

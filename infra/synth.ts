@@ -63,10 +63,27 @@ export function createExecutionStateApp(
   return { app, stack };
 }
 
+/**
+ * Every unacknowledged cdk-nag finding in the stack, as `<rule> at <construct path>`.
+ * (The validation plugins registered on the app also fail `cdk synth`; this check does not
+ * depend on how the CDK reports plugin results in the current process.)
+ */
+export function nagFindings(stack: ExecutionStateStack): string[] {
+  return nagPacks().flatMap((pack) =>
+    pack
+      .validateScope(stack)
+      .violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath ?? '?'}`)),
+  );
+}
+
 /** Synthesizes the stack and returns its template with keys sorted (stable output). */
 export function synthesizeTemplate(props: ExecutionStateStackProps = {}): Record<string, unknown> {
   const { app, stack } = createExecutionStateApp(props);
   const template = app.synth().getStackByName(stack.stackName).template as Record<string, unknown>;
+  const findings = nagFindings(stack);
+  if (findings.length > 0) {
+    throw new Error(`cdk-nag findings (fix them, or acknowledge each with its reason in infra/):\n  ${findings.join('\n  ')}`);
+  }
   return sortKeys(template) as Record<string, unknown>;
 }
 

@@ -1,0 +1,224 @@
+/**
+ * aws-cdk-lib/assertions tests for every property the execution-state stack promises
+ * (issue: CDK app, item 1). Values come from src/table-layout.ts and the stack's exported
+ * constants, never retyped here, except where the number itself is the requirement.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import { INDEXES, KEY_ATTRIBUTES, SECONDARY_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, type IndexKey } from '../../src/table-layout.js';
+import {
+  indexArnOutputName,
+  LOGICAL_IDS,
+  NAME_PREFIX,
+  OUTPUT_NAMES,
+  RETENTION_DEFAULTS,
+  STAGE_PARAMETER,
+  STAGE_PATTERN,
+} from '../../infra/execution-state-stack.js';
+import { REPO_ROOT } from '../../infra/synth.js';
+import { synthesize } from './support.js';
+
+const { template } = synthesize();
+const json = template.toJSON() as {
+  Parameters: Record<string, Record<string, unknown>>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+  Outputs: Record<string, { Value: unknown; Description?: string }>;
+};
+const tableProps = json.Resources[LOGICAL_IDS.table]!.Properties;
+const stageName = { 'Fn::Join': ['-', [NAME_PREFIX, { Ref: STAGE_PARAMETER }]] };
+
+describe('execution-state table', () => {
+  it('is the one AWS::DynamoDB::Table (the Table construct, single region), under its fixed logical ID', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    expect(json.Resources[LOGICAL_IDS.table]!.Type).toBe('AWS::DynamoDB::Table');
+  });
+
+  it('bills per request', () => {
+    expect(tableProps.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(tableProps.ProvisionedThroughput).toBeUndefined();
+  });
+
+  it('has the layout module’s pk/sk as its key schema', () => {
+    expect(tableProps.KeySchema).toEqual([
+      { AttributeName: TABLE_KEYS.pk, KeyType: 'HASH' },
+      { AttributeName: TABLE_KEYS.sk, KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('defines exactly the key attributes of the layout, all strings', () => {
+    const definitions = tableProps.AttributeDefinitions as { AttributeName: string; AttributeType: string }[];
+    expect(definitions.map((definition) => definition.AttributeName).sort()).toEqual([...KEY_ATTRIBUTES].sort());
+    expect(new Set(definitions.map((definition) => definition.AttributeType))).toEqual(new Set(['S']));
+  });
+
+  it('has every GSI of the layout (and no other), each projecting ALL attributes', () => {
+    const gsis = tableProps.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown; ProvisionedThroughput?: unknown }[];
+    expect(gsis.map((gsi) => gsi.IndexName)).toEqual(SECONDARY_INDEXES.map((index) => index.indexName));
+    for (const index of SECONDARY_INDEXES) {
+      const gsi = gsis.find((candidate) => candidate.IndexName === index.indexName)!;
+      expect(gsi.KeySchema, index.indexName).toEqual([
+        { AttributeName: index.pk, KeyType: 'HASH' },
+        { AttributeName: index.sk, KeyType: 'RANGE' },
+      ]);
+      expect(gsi.Projection, index.indexName).toEqual({ ProjectionType: 'ALL' });
+      expect(gsi.ProvisionedThroughput, index.indexName).toBeUndefined();
+    }
+    expect(tableProps.LocalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('keeps 35 days of point-in-time recovery', () => {
+    expect(tableProps.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35 });
+  });
+
+  it('is protected from deletion: DeletionProtectionEnabled, DeletionPolicy and UpdateReplacePolicy Retain', () => {
+    expect(tableProps.DeletionProtectionEnabled).toBe(true);
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('expires items by TTL on expires_at', () => {
+    expect(TTL_ATTRIBUTE).toBe('expires_at');
+    expect(tableProps.TimeToLiveSpecification).toEqual({ AttributeName: TTL_ATTRIBUTE, Enabled: true });
+  });
+
+  it('streams new and old images', () => {
+    expect(tableProps.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it('states server-side encryption explicitly (KMS)', () => {
+    expect(tableProps.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+  });
+
+  it('is named from the stage: dataops-execution-<Stage>', () => {
+    expect(tableProps.TableName).toEqual(stageName);
+    expect(json.Parameters[STAGE_PARAMETER]).toMatchObject({ Type: 'String', AllowedPattern: STAGE_PATTERN });
+    expect(json.Parameters[STAGE_PARAMETER]!.Default).toBeUndefined();
+    const pattern = new RegExp(STAGE_PATTERN);
+    for (const stage of ['dev', 'prod', 'staging', 'pr-123']) expect(pattern.test(stage), stage).toBe(true);
+    for (const stage of ['', 'p', 'Prod', '1dev', 'dev_1', 'a-very-long-stage-name']) expect(pattern.test(stage), stage).toBe(false);
+  });
+
+  it('carries the Project, App, DataClass, Owner, Backup and Stage tags', () => {
+    const tags = tableProps.Tags as { Key: string; Value: unknown }[];
+    expect(Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value]))).toEqual({
+      Project: 'dataops',
+      App: 'execution-state',
+      DataClass: 'ExecutionState',
+      Owner: 'dataops-platform',
+      Backup: 'daily-35d-monthly-365d-pitr-35d',
+      Stage: { Ref: STAGE_PARAMETER },
+    });
+  });
+
+  it('takes the owner and retention settings from props', () => {
+    const custom = synthesize({ owner: 'team-x', pointInTimeRecoveryDays: 7, dailyBackupRetentionDays: 14, monthlyBackupRetentionDays: 730 }).template;
+    custom.hasResourceProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 },
+      Tags: Match.arrayWith([{ Key: 'Backup', Value: 'daily-14d-monthly-730d-pitr-7d' }, { Key: 'Owner', Value: 'team-x' }]),
+    });
+    custom.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: { BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 14 } }), Match.objectLike({ Lifecycle: { DeleteAfterDays: 730 } })] },
+    });
+  });
+});
+
+describe('AWS Backup', () => {
+  it('backs the table up daily (35 days) and monthly (365 days) into the stack’s vault', () => {
+    expect(RETENTION_DEFAULTS).toEqual({ pointInTimeRecoveryDays: 35, dailyBackupRetentionDays: 35, monthlyBackupRetentionDays: 365 });
+    template.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    const vaultName = { 'Fn::GetAtt': [LOGICAL_IDS.backupVault, 'BackupVaultName'] };
+    template.hasResourceProperties('AWS::Backup::BackupPlan', {
+      BackupPlan: {
+        BackupPlanName: stageName,
+        BackupPlanRule: [
+          Match.objectLike({ RuleName: 'Daily', ScheduleExpression: 'cron(0 3 * * ? *)', Lifecycle: { DeleteAfterDays: 35 }, TargetBackupVault: vaultName }),
+          Match.objectLike({ RuleName: 'Monthly', ScheduleExpression: 'cron(0 4 1 * ? *)', Lifecycle: { DeleteAfterDays: 365 }, TargetBackupVault: vaultName }),
+        ],
+      },
+    });
+  });
+
+  it('selects exactly the table, with a role AWS Backup can assume to back up and restore', () => {
+    template.resourceCountIs('AWS::Backup::BackupSelection', 1);
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupPlanId: { 'Fn::GetAtt': [LOGICAL_IDS.backupPlan, 'BackupPlanId'] },
+      BackupSelection: {
+        Resources: [{ 'Fn::GetAtt': [LOGICAL_IDS.table, 'Arn'] }],
+        IamRoleArn: { 'Fn::GetAtt': [LOGICAL_IDS.backupRole, 'Arn'] },
+      },
+    });
+    const role = json.Resources[LOGICAL_IDS.backupRole]!.Properties;
+    expect(JSON.stringify(role.AssumeRolePolicyDocument)).toContain('backup.amazonaws.com');
+    const managed = JSON.stringify(role.ManagedPolicyArns);
+    expect(managed).toContain('AWSBackupServiceRolePolicyForBackup');
+    expect(managed).toContain('AWSBackupServiceRolePolicyForRestores');
+  });
+
+  it('keeps recovery points in a retained vault encrypted with its own rotated, retained KMS key', () => {
+    template.hasResource('AWS::Backup::BackupVault', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ BackupVaultName: stageName, EncryptionKeyArn: { 'Fn::GetAtt': [LOGICAL_IDS.backupKey, 'Arn'] } }),
+    });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
+  });
+
+  it('denies deleting recovery points by hand', () => {
+    const policy = json.Resources[LOGICAL_IDS.backupVault]!.Properties.AccessPolicy as { Statement: { Effect: string; Action: string[] }[] };
+    const deny = policy.Statement.find((statement) => statement.Effect === 'Deny');
+    expect(deny?.Action).toContain('backup:DeleteRecoveryPoint');
+  });
+});
+
+describe('contract with the SAM stack', () => {
+  it('has fixed logical IDs (renaming one would replace the resource)', () => {
+    expect(LOGICAL_IDS.table).toBe('ExecutionTable');
+    expect(Object.keys(json.Resources).sort()).toEqual(Object.values(LOGICAL_IDS).sort());
+  });
+
+  it('exports the stable outputs, each with a description', () => {
+    expect(json.Outputs[OUTPUT_NAMES.tableName]!.Value).toEqual({ Ref: LOGICAL_IDS.table });
+    expect(json.Outputs[OUTPUT_NAMES.tableArn]!.Value).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.table, 'Arn'] });
+    expect(json.Outputs[OUTPUT_NAMES.tableStreamArn]!.Value).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.table, 'StreamArn'] });
+    expect(OUTPUT_NAMES).toMatchObject({ tableName: 'ExecutionTableName', tableArn: 'ExecutionTableArn', tableStreamArn: 'ExecutionTableStreamArn' });
+    const expected = [...Object.values(OUTPUT_NAMES), ...(Object.keys(INDEXES) as IndexKey[]).map(indexArnOutputName)];
+    expect(Object.keys(json.Outputs).sort()).toEqual(expected.sort());
+    for (const [name, output] of Object.entries(json.Outputs)) expect(output.Description, name).toBeTruthy();
+  });
+
+  it('exports one ARN per index, built from the layout’s index name', () => {
+    for (const key of Object.keys(INDEXES) as IndexKey[]) {
+      expect(json.Outputs[indexArnOutputName(key)]!.Value).toEqual({
+        'Fn::Join': ['/', [{ 'Fn::GetAtt': [LOGICAL_IDS.table, 'Arn'] }, `index/${INDEXES[key].indexName}`]],
+      });
+    }
+  });
+});
+
+describe('single source of names', () => {
+  const files = [
+    ...readdirSync(resolve(REPO_ROOT, 'infra')).filter((name) => name.endsWith('.ts')).map((name) => join('infra', name)),
+    'lambda-functions/template.full.yaml',
+  ];
+  const names = [...SECONDARY_INDEXES.map((index) => index.indexName), ...KEY_ATTRIBUTES, TTL_ATTRIBUTE];
+
+  it('no index, key attribute or TTL attribute name is spelled in infra/ or the SAM template', () => {
+    for (const file of files) {
+      const source = readFileSync(resolve(REPO_ROOT, file), 'utf8');
+      for (const name of names) {
+        // A string literal or path segment anywhere; in YAML also a bare scalar; an index name
+        // (gsiN) even in prose. `index.pk` (a property of the layout) is fine.
+        const patterns = [`['"\`/]${name}\\b`, `\\b${name}['"\`]`];
+        if (file.endsWith('.yaml')) patterns.push(`(?:^|[\\s:\\[,-])${name}(?=$|[\\s,\\]])`);
+        if (/^gsi\d+$/.test(name)) patterns.push(`\\b${name}\\b`);
+        expect(new RegExp(patterns.join('|'), 'm').test(source), `${name} is spelled in ${file}: import it from src/table-layout.ts`).toBe(false);
+      }
+    }
+  });
+});
