@@ -56,7 +56,7 @@ export interface ImportOptions {
 
 export interface ImportVerification {
   ok: boolean;
-  /** Items found in the table per entity. */
+  /** Items found in the table, by export name (items of other entities, e.g. sessions, by their own name). */
   tableCounts: Record<string, number>;
   /** Items expected per entity (manifest rows; user_email = users). */
   expected: Record<string, number>;
@@ -236,7 +236,13 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
 
   // 6. Verify.
   if (options.verify ?? true) {
-    const tableCounts = await countTableItems(options.client, options.tableName);
+    // countTableItems counts by ElectroDB entity name; the manifest speaks export names.
+    const byEntity = await countTableItems(options.client, options.tableName);
+    const tableCounts: Record<string, number> = {};
+    for (const [name, n] of Object.entries(byEntity)) {
+      const entry = Object.hasOwn(registry, name) ? registry[name as EntityName] : undefined;
+      tableCounts[entry ? entry.exportName : name] = n;
+    }
     const missing: Record<string, number> = {};
     const extra: Record<string, number> = {};
     for (const [entity, expected] of Object.entries(counts)) {
