@@ -1,0 +1,190 @@
+/**
+ * `exstate local` (what `npm start` runs): DynamoDB Local with the production table, demo data,
+ * the environment a handler needs and the access-pattern report; then it waits for Ctrl-C and
+ * stops DynamoDB Local cleanly.
+ */
+import { relative, resolve } from 'node:path';
+import { resolveTableName } from '../config.js';
+import { localDate } from '../services/common.js';
+import { createExecutionStore } from '../store.js';
+import { ensureTable, SYNTHESIZED_TEMPLATE_PATH } from '../local/create-table.js';
+import { DynamoDbLocalError, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
+import { createCliClient } from './connect.js';
+import { CliError, EXIT_CODES } from './errors.js';
+import { printJson, renderFields, type Output } from './format.js';
+import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
+import { attachRequestMeter } from './request-meter.js';
+import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+
+export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
+
+export interface LocalOptions {
+  port: number;
+  inMemory: boolean;
+  dbPath: string;
+  /** Use a DynamoDB Local that is already running (e.g. Docker) instead of starting the jar. */
+  endpoint?: string;
+  seed: boolean;
+  json: boolean;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function explainStartFailure(error: unknown, port: number): never {
+  if (error instanceof DynamoDbLocalError) {
+    if (error.code === 'JAVA_MISSING') {
+      throw new CliError(`${error.message} With Docker: \`docker run -p 8000:8000 amazon/dynamodb-local\`, then \`npm start -- --endpoint http://127.0.0.1:8000\`.`, EXIT_CODES.UNREACHABLE, { cause: error });
+    }
+    if (error.code === 'PORT_IN_USE') {
+      const alt = port === 8000 ? 8001 : port + 1;
+      throw new CliError(`${error.message.replace(/\.$/, '')} (is \`npm start\` already running in another terminal? Otherwise: \`npm start -- --port ${alt}\`).`, EXIT_CODES.UNREACHABLE, { cause: error });
+    }
+    throw new CliError(`DynamoDB Local did not start: ${error.message}`, EXIT_CODES.UNREACHABLE, { cause: error });
+  }
+  throw error;
+}
+
+export async function runLocal(options: LocalOptions, output: Output): Promise<number> {
+  const started = performance.now();
+  let db: DynamoDbLocal | undefined;
+  let stopping = false;
+
+  // Installed before DynamoDB Local starts, so they run before the harness's own exit hooks and
+  // stop Java with SIGTERM (a clean shutdown) instead of SIGKILL. A second Ctrl-C forces it.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping || !db) {
+      // Still starting (the harness's exit hook kills Java), or a second Ctrl-C.
+      if (db) {
+        try {
+          process.kill(db.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      process.exit(130);
+    }
+    stopping = true;
+    const instance = db;
+    log(`\n${signal}: stopping DynamoDB Local (pid ${instance.pid})…`);
+    instance.stop().then(
+      () => {
+        log('DynamoDB Local stopped.');
+        process.exit(EXIT_CODES.OK);
+      },
+      (error: unknown) => {
+        log(`Could not stop DynamoDB Local cleanly: ${(error as Error).message}`);
+        process.exit(EXIT_CODES.UNREACHABLE);
+      },
+    );
+  };
+  if (!options.endpoint) for (const signal of SIGNALS) process.on(signal, onSignal);
+
+  try {
+    let endpoint: string;
+    let dataPath: string | null = null;
+    if (options.endpoint) {
+      endpoint = options.endpoint;
+      log(`Using the DynamoDB at ${endpoint} (not started by exstate)…`);
+    } else {
+      dataPath = options.inMemory ? null : resolve(options.dbPath);
+      log(`Starting DynamoDB Local on port ${options.port} (${dataPath ? `data in ${relative(process.cwd(), dataPath) || '.'}` : 'in memory'})…`);
+      try {
+        db = await startDynamoDbLocal({ port: options.port, ...(dataPath ? { dbPath: dataPath } : {}), startTimeoutMs: 45_000 });
+      } catch (error) {
+        explainStartFailure(error, options.port);
+      }
+      endpoint = db.endpoint;
+    }
+
+    const env = { ...process.env, DATAOPS_STAGE: 'local', DYNAMODB_ENDPOINT: endpoint };
+    const tableName = resolveTableName(env);
+    const admin = createCliClient(env);
+    const created = await ensureTable(admin, tableName);
+    const client = createCliClient(env);
+    const meter = attachRequestMeter(client);
+    const store = createExecutionStore({ client, tableName });
+
+    const today = localDate(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+    let seeded: { loaded: boolean; rebased_to?: string; items?: number; counts?: Record<string, number>; reason?: string };
+    if (!options.seed) {
+      seeded = { loaded: false, reason: 'skipped (--no-seed)' };
+    } else if (!(await tableIsEmpty(admin, tableName))) {
+      seeded = { loaded: false, reason: 'the table already holds data (kept as it is)' };
+    } else {
+      log(`Loading the fixture (dates rebased to ${today})…`);
+      const loadFixture = await importFixtureLoader();
+      const result = await loadFixture(store.service, { rebaseTo: today });
+      seeded = { loaded: true, rebased_to: today, ...describeFixtureResult(result) };
+    }
+
+    const subjects = await discoverSubjects(store);
+    const report: ReportRow[] = await runAccessPatternReport(store, meter, { today, subjects });
+    const readyMs = Math.round(performance.now() - started);
+    const handlerEnv = { DYNAMODB_ENDPOINT: endpoint, DATAOPS_EXECUTION_TABLE: tableName };
+
+    if (output.json) {
+      printJson(output, {
+        endpoint,
+        port: db?.port ?? null,
+        pid: db?.pid ?? null,
+        data_path: dataPath,
+        table: tableName,
+        table_created: created,
+        fixture: seeded,
+        env: handlerEnv,
+        report,
+        ready_ms: readyMs,
+      });
+    } else {
+      const template = relative(process.cwd(), SYNTHESIZED_TEMPLATE_PATH) || SYNTHESIZED_TEMPLATE_PATH;
+      output.write('');
+      output.write('DataOps execution-state store (local)');
+      output.write(
+        renderFields([
+          ['endpoint', db ? `${endpoint}  (DynamoDB Local, pid ${db.pid})` : endpoint],
+          ['data', dataPath ?? (db ? 'in memory (gone when stopped)' : 'managed by that DynamoDB')],
+          ['table', `${tableName}  (${created ? 'created from' : 'schema from'} ${template})`],
+          [
+            'fixture',
+            seeded.loaded
+              ? `loaded${seeded.items !== undefined ? ` ${seeded.items} items` : ''}, dates rebased to ${seeded.rebased_to}`
+              : `not loaded: ${seeded.reason}`,
+          ],
+        ]),
+      );
+      output.write('');
+      output.write('Environment for a handler or the CLI in another terminal:');
+      output.write(Object.entries(handlerEnv).map(([k, v]) => `  export ${k}=${v}`).join('\n'));
+      output.write('');
+      output.write('V1 access patterns against this data:');
+      output.write(renderReport(report));
+      output.write('');
+      const someone = subjects.operators.find((u) => u.role === 'operator') ?? subjects.operators[0];
+      const example = someone ? `tasks upcoming --assignee ${someone.email}` : 'tasks overdue';
+      output.write(`Ready in ${(readyMs / 1000).toFixed(1)} s. In another terminal: npx exstate ${example}   (npx exstate --help lists every command)`);
+    }
+
+    if (!db) return EXIT_CODES.OK;
+    log('DynamoDB Local is running. Press Ctrl-C to stop it.');
+    const instance = db;
+    // Keep running until a signal; notice when Java dies underneath us.
+    await new Promise<never>((_, reject) => {
+      setInterval(() => {
+        try {
+          process.kill(instance.pid, 0);
+        } catch {
+          if (!stopping) reject(new CliError(`DynamoDB Local (pid ${instance.pid}) exited unexpectedly.`, EXIT_CODES.UNREACHABLE));
+        }
+      }, 2_000);
+    });
+    return EXIT_CODES.OK;
+  } catch (error) {
+    stopping = true;
+    await db?.stop();
+    throw error;
+  }
+}
