@@ -169,6 +169,13 @@ describe('AWS Backup', () => {
     });
   });
 
+  it('matches the retention stated in ADR 0002', () => {
+    const adr = readFileSync(resolve(REPO_ROOT, 'docs/adr/0002-infrastructure-and-backup.md'), 'utf8');
+    expect(adr).toContain(`**${RETENTION_DEFAULTS.pointInTimeRecoveryDays}-day** recovery period`);
+    expect(adr).toMatch(new RegExp(`\\*\\*Daily\\*\\*[^\\n]*kept \\*\\*${RETENTION_DEFAULTS.dailyBackupRetentionDays} days\\*\\*`));
+    expect(adr).toMatch(new RegExp(`\\*\\*monthly\\*\\*[^\\n]*kept \\*\\*${RETENTION_DEFAULTS.monthlyBackupRetentionDays} days\\*\\*`));
+  });
+
   it('denies deleting recovery points by hand', () => {
     const policy = json.Resources[LOGICAL_IDS.backupVault]!.Properties.AccessPolicy as { Statement: { Effect: string; Action: string[] }[] };
     const deny = policy.Statement.find((statement) => statement.Effect === 'Deny');
