@@ -170,3 +170,17 @@ export async function walkPages<T>(log: RequestLog, fetch: (options: PageOptions
   } while (cursor !== null);
   return { items: pages.flatMap((p) => p.items), pages, requests };
 }
+
+/** Asserts `call` rejects with `code` and leaves every item of the table byte-for-byte as it was. */
+export async function expectRejectedUnchanged(
+  target: { endpoint: string; tableName: string },
+  call: () => Promise<unknown>,
+  code: ErrorCode,
+): Promise<Error> {
+  const before = await snapshotTable(target.endpoint, target.tableName);
+  const error = await expectCode(call(), code);
+  const after = await snapshotTable(target.endpoint, target.tableName);
+  expect(after.count, `${code} rejection changed the number of items`).toBe(before.count);
+  expect(after.text === before.text, `${code} rejection changed the table`).toBe(true);
+  return error;
+}
