@@ -96,35 +96,41 @@ export function describeError(error: unknown, context: ErrorContext = {}): { mes
     }
     if (link instanceof PortableExportError) {
       if (link.code === 'TABLE_NOT_FOUND') return { message: `${link.message} (locally: \`npm start\` creates it)`, exitCode: EXIT_CODES.NO_TABLE };
-      if (link.code === 'INVALID_OPTIONS') return { message: link.message, exitCode: EXIT_CODES.USAGE };
-      return { message: link.message, exitCode: EXIT_CODES.REJECTED };
+      // The library names its options; the CLI's flags are spelled differently.
+      const message = link.message
+        .replace(/\ballowNonEmpty\b/g, '--allow-non-empty')
+        .replace(/\ballowRedacted\b/g, '--allow-redacted')
+        .replace(/\boverwrite: true\b|\boverwrite\b(?= to)/g, '--overwrite');
+      if (link.code === 'INVALID_OPTIONS') return { message, exitCode: EXIT_CODES.USAGE };
+      return { message, exitCode: EXIT_CODES.REJECTED };
     }
   }
-  for (const link of links) {
-    const name = field(link, 'name') ?? '';
-    const code = field(link, 'code') ?? '';
-    if (name === 'ResourceNotFoundException') {
-      const table = context.tableName ? `Table "${context.tableName}"` : 'The table';
-      return {
-        message: `${table} does not exist at ${where(context)}: start the local store with \`npm start\` (it creates and seeds the table), run \`exstate seed\` against your own DynamoDB Local, or deploy the stack (README: Deploy).`,
-        exitCode: EXIT_CODES.NO_TABLE,
-      };
-    }
-    if (CONNECTION_CODES.has(code) || name === 'TimeoutError' || /ECONNREFUSED|ENOTFOUND|socket hang up/.test(field(link, 'message') ?? '')) {
-      const hint = context.usedLocalDefaults
-        ? 'nothing is configured, so the CLI tried the local store: start it with `npm start`, or set DYNAMODB_ENDPOINT and DATAOPS_EXECUTION_TABLE'
-        : 'check DYNAMODB_ENDPOINT (locally: is `npm start` running?) and your network';
-      return { message: `Cannot reach DynamoDB at ${where(context)} (${code || name}): ${hint}.`, exitCode: EXIT_CODES.UNREACHABLE };
-    }
-    if (CREDENTIAL_NAMES.has(name)) {
-      return {
-        message: `DynamoDB at ${where(context)} rejected the request (${name}): check your AWS credentials (AWS_PROFILE, aws sso login) and their permissions on the table.`,
-        exitCode: EXIT_CODES.UNREACHABLE,
-      };
-    }
-    if (/Region is missing/i.test(field(link, 'message') ?? '')) {
-      return { message: 'No AWS region is configured: set AWS_REGION (or DYNAMODB_ENDPOINT for DynamoDB Local).', exitCode: EXIT_CODES.CONFIG };
-    }
+  const names = links.map((link) => field(link, 'name') ?? '');
+  const codes = links.map((link) => field(link, 'code') ?? '');
+  const messages = links.map((link) => field(link, 'message') ?? '');
+  if (names.includes('ResourceNotFoundException')) {
+    const table = context.tableName ? `Table "${context.tableName}"` : 'The table';
+    return {
+      message: `${table} does not exist at ${where(context)}: start the local store with \`npm start\` (it creates and seeds the table), run \`exstate seed\` against your own DynamoDB Local, or deploy the stack (README: Deploy).`,
+      exitCode: EXIT_CODES.NO_TABLE,
+    };
+  }
+  const connectionCode = codes.find((code) => CONNECTION_CODES.has(code)) ?? (names.includes('TimeoutError') ? 'timeout' : undefined) ?? messages.map((m) => /\b(E[A-Z_]{4,})\b|socket hang up/.exec(m)?.[0]).find((m) => m !== undefined && (CONNECTION_CODES.has(m) || m === 'socket hang up'));
+  if (connectionCode) {
+    const hint = context.usedLocalDefaults
+      ? 'nothing is configured, so the CLI tried the local store: start it with `npm start`, or set DYNAMODB_ENDPOINT and DATAOPS_EXECUTION_TABLE'
+      : 'check DYNAMODB_ENDPOINT (locally: is `npm start` running?) and your network';
+    return { message: `Cannot reach DynamoDB at ${where(context)} (${connectionCode}): ${hint}.`, exitCode: EXIT_CODES.UNREACHABLE };
+  }
+  const credentialName = names.find((name) => CREDENTIAL_NAMES.has(name));
+  if (credentialName) {
+    return {
+      message: `DynamoDB at ${where(context)} rejected the request (${credentialName}): check your AWS credentials (AWS_PROFILE, aws sso login) and their permissions on the table.`,
+      exitCode: EXIT_CODES.UNREACHABLE,
+    };
+  }
+  if (messages.some((m) => /Region is missing|Region not accepted/i.test(m))) {
+    return { message: 'No valid AWS region is configured: set AWS_REGION (e.g. eu-central-1), or DYNAMODB_ENDPOINT for DynamoDB Local.', exitCode: EXIT_CODES.CONFIG };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { message: `Unexpected error: ${message.replace(/\s+/g, ' ').trim()} (set EXSTATE_DEBUG=1 for the stack trace)`, exitCode: EXIT_CODES.INTERNAL };

@@ -4,6 +4,7 @@
  * Every command connects with the handlers' configuration (see connect.ts), prints a table for
  * people or one JSON document with --json, and fails with one line and a documented exit code.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isId } from '../ids.js';
@@ -21,7 +22,7 @@ import { connect, LOCAL_ENDPOINT, type CliConnection } from './connect.js';
 import { CliError, describeError, EXIT_CODE_HELP, EXIT_CODES, type ErrorContext } from './errors.js';
 import { createOutput, plural, printJson, printList, renderFields, renderTable, type Column, type Output } from './format.js';
 import { DEFAULT_DB_PATH, runLocal } from './local.js';
-import { describeFixtureResult, importFixtureLoader, tableIsEmpty } from './seed.js';
+import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -69,6 +70,14 @@ function idOf(kind: 'task' | 'bundle', label: string) {
     if (isId(kind, value.trim())) return value.trim();
     throw new InvalidArgumentError(`expected a ${label} ID like ${kind === 'task' ? 'tsk' : 'bdl'}_01J9Z8Q4X6V7W8Y9Z0A1B2C3D4.`);
   };
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -137,6 +146,7 @@ export function buildProgram(io: CliIo): { program: Command; context: ErrorConte
 
   program
     .name('exstate')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .description('The DataOps execution-state store from the command line: local DynamoDB, demo data, the V1 views, export and import.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
@@ -161,7 +171,7 @@ ${EXIT_CODE_HELP}
 
 Examples:
   npm start                                   # = exstate local
-  npx exstate tasks today --assignee ada@example.org
+  npx exstate tasks today --assignee anna.schmidt@example.org   # the demo data's admin
   npx exstate tasks overdue --json | jq '.items | length'
   npx exstate export --out ./backup && npx exstate validate-export ./backup`,
     );
