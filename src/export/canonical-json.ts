@@ -38,7 +38,7 @@ export function rawItemJson(item: Record<string, unknown>): string {
         if (value instanceof Set) return { $set: [...value].map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)) };
         if (value instanceof Uint8Array) return { $base64: Buffer.from(value).toString('base64') };
         if (typeof value === 'bigint') return value.toString();
-        return value;
+        return value; // objects with toJSON (e.g. UnsafeNumber) were already converted by JSON.stringify
       }),
     ),
   );

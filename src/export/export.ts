@@ -50,6 +50,8 @@ export const UNPARSED_REASONS = [
   'MISSING_PRIMARY_KEY',
   /** The item is not stored at the key ElectroDB computes from its attributes (edited by hand?). */
   'KEY_MISMATCH',
+  /** A number JavaScript cannot hold exactly (beyond 2^53 or more than 15 significant digits). */
+  'UNSAFE_NUMBER',
 ] as const;
 export type UnparsedReason = (typeof UNPARSED_REASONS)[number];
 
@@ -112,6 +114,30 @@ interface ScanContext {
   redactor: Redactor;
 }
 
+/** A DynamoDB number JavaScript cannot represent exactly; kept as its decimal string. */
+export class UnsafeNumber {
+  constructor(readonly value: string) {}
+  toJSON(): { $number: string } {
+    return { $number: this.value };
+  }
+}
+
+/** unmarshall's wrapNumbers: plain numbers when exact, an UnsafeNumber marker otherwise (never a throw). */
+export function toExactNumber(value: string): number | UnsafeNumber {
+  const n = Number(value);
+  if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n))) return new UnsafeNumber(value);
+  const digits = value.replace(/^-/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '');
+  return digits.length <= 15 || String(n) === value ? n : new UnsafeNumber(value);
+}
+
+function containsUnsafeNumber(value: unknown): boolean {
+  if (value instanceof UnsafeNumber) return true;
+  if (Array.isArray(value)) return value.some(containsUnsafeNumber);
+  if (value instanceof Set) return [...value].some(containsUnsafeNumber);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) return Object.values(value).some(containsUnsafeNumber);
+  return false;
+}
+
 const STRUCTURAL_FIELDS = new Set<string>([...KEY_ATTRIBUTES, ELECTRO_ENTITY_ATTRIBUTE, ELECTRO_VERSION_ATTRIBUTE]);
 
 function schemaFields(entity: EntityName): Set<string> {
@@ -164,12 +190,13 @@ function createProgressReporter(option: ExportOptions['progress'], started: numb
   };
 }
 
-async function handleItem(context: ScanContext, item: Record<string, unknown>): Promise<void> {
+async function handleItem(context: ScanContext, item: Record<string, unknown>, mayHoldUnsafeNumbers: boolean): Promise<void> {
   const unparsed = async (reason: UnparsedReason, detail?: string) => {
     context.unparsedByReason.set(reason, (context.unparsedByReason.get(reason) ?? 0) + 1);
     const key = `${String(item[TABLE_KEYS.pk])}\u0000${String(item[TABLE_KEYS.sk])}`;
     await context.unparsedSorter.add(key, canonicalJson({ reason, detail, item: JSON.parse(rawItemJson(item)) as unknown }));
   };
+  if (mayHoldUnsafeNumbers && containsUnsafeNumber(item)) return unparsed('UNSAFE_NUMBER');
   const entityName = item[ELECTRO_ENTITY_ATTRIBUTE];
   if (typeof entityName !== 'string' || typeof item[ELECTRO_VERSION_ATTRIBUTE] !== 'string') return unparsed('NOT_ELECTRODB_ITEM');
   if (!Object.hasOwn(context.registry, entityName) || !Object.hasOwn(context.service.entities, entityName)) {
@@ -257,7 +284,16 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
   const started = Date.now();
   const report = createProgressReporter(options.progress, started);
   const service = createExecutionService(options.client, options.tableName);
-  const documentClient = DynamoDBDocumentClient.from(options.client);
+  let unsafeNumbers = 0;
+  const documentClient = DynamoDBDocumentClient.from(options.client, {
+    unmarshallOptions: {
+      wrapNumbers: (value: string) => {
+        const n = toExactNumber(value);
+        if (n instanceof UnsafeNumber) unsafeNumbers += 1;
+        return n;
+      },
+    },
+  });
   const pool = new SortPool(join(outDir, `.export-tmp-${randomBytes(4).toString('hex')}`), options.sortMemoryBytes);
   await pool.prepare();
   const durable = durableEntries(registry);
@@ -280,7 +316,9 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
       await Promise.all(
         Array.from({ length: segments }, (_, segment) =>
           scanSegment(documentClient, { tableName: options.tableName, segment, totalSegments: segments, pageSize: options.pageSize, consistentRead }, async (items) => {
-            for (const item of items) await handleItem(context, item);
+            // Pages are unmarshalled whole before this runs; only walk items when a marker was made.
+            const mayHoldUnsafeNumbers = unsafeNumbers > 0;
+            for (const item of items) await handleItem(context, item, mayHoldUnsafeNumbers);
             scannedItems += items.length;
             report('scan', scannedItems, 0);
           }),

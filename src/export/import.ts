@@ -24,7 +24,7 @@ import { ELECTRO_ENTITY_ATTRIBUTE } from './export.js';
 import { readLines } from './lines.js';
 import type { ExportManifest } from './manifest.js';
 import { REGISTRY, durableEntries, registryEntries, type ExportRegistry } from './registry.js';
-import { validateExport, type ValidationResult } from './validate.js';
+import { formatFinding, validateExport, type ValidationResult } from './validate.js';
 
 export interface ImportProgress {
   entity: string;
@@ -154,7 +154,7 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
   // 1. Validate before anything else.
   const validation = await validateExport(dir, { registry });
   if (!validation.ok) {
-    const shown = validation.findings.slice(0, 10).map((f) => `${f.file}${f.line ? `:${f.line}` : ''}${f.field ? ` ${f.field}` : ''}: ${f.message}`);
+    const shown = validation.findings.slice(0, 10).map(formatFinding);
     throw new PortableExportError(
       'EXPORT_INVALID',
       `${dir} failed validation with ${validation.totalFindings} finding(s); nothing was written. First: ${shown.join(' | ')}`,

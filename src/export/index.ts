@@ -5,7 +5,7 @@
  * PortableExportError with a stable `code`.
  */
 export { exportExecutionData, UNPARSED_REASONS, type ExportOptions, type ExportProgress, type ExportResult, type UnparsedReason } from './export.js';
-export { validateExport, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationResult } from './validate.js';
+export { validateExport, formatFinding, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationResult } from './validate.js';
 export {
   importExecutionData,
   countTableItems,

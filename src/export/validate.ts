@@ -19,7 +19,7 @@ import { Service } from 'electrodb';
 import { createEntities, type EntityName } from '../entities/index.js';
 import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
 import { ID_PATTERNS, type IdKind } from '../ids.js';
-import { readLines, type LineReadSummary } from './lines.js';
+import { readLines, sha256File, type LineReadSummary } from './lines.js';
 import { MANIFEST_FILE, readManifestText, type ExportManifest } from './manifest.js';
 import { REDACTION_PROFILES } from './redaction.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, entryByExportName, type ColumnSpec, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
@@ -83,6 +83,12 @@ export interface ValidateOptions {
   registry?: ExportRegistry;
   /** Findings kept in `findings` (all are counted); default 1000. */
   maxFindings?: number;
+}
+
+/** One line for a terminal or a log: `tasks.jsonl:14 bundle_id: … [DANGLING_REFERENCE]`. */
+export function formatFinding(finding: Finding): string {
+  const where = `${finding.file}${finding.line !== undefined ? `:${finding.line}` : ''}${finding.field ? ` ${finding.field}` : ''}`;
+  return `${where}: ${finding.message} [${finding.code}]`;
 }
 
 class FindingCollector {
@@ -226,6 +232,14 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
       field: 'unparsed',
       message: `${manifest.unparsed.count} table item(s) could not be parsed (${describe(manifest.unparsed.by_reason)}) and are not in the entity files; they are kept raw in ${manifest.unparsed.file ?? '(no file)'}`,
     });
+  }
+  if (manifest.unparsed?.file) {
+    const unparsedPath = join(root, manifest.unparsed.file);
+    if (!(await exists(unparsedPath))) {
+      collector.add({ code: 'FILE_MISSING', file: manifest.unparsed.file, message: `${manifest.unparsed.file} (the raw unparsed items) is missing` });
+    } else if ((await sha256File(unparsedPath)) !== manifest.unparsed.sha256) {
+      collector.add({ code: 'CHECKSUM_MISMATCH', file: manifest.unparsed.file, message: `${manifest.unparsed.file} does not match its manifest checksum` });
+    }
   }
   const dropped = Object.entries(manifest.dropped_attributes ?? {});
   if (dropped.length > 0) {

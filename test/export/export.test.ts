@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createExecutionService } from '../../src/entities/index.js';
 import { newId } from '../../src/ids.js';
@@ -9,6 +10,7 @@ import { KEY_ATTRIBUTES } from '../../src/table-layout.js';
 import {
   canonicalJson,
   durableEntries,
+  formatFinding,
   exportExecutionData,
   isPortableExportError,
   REGISTRY,
@@ -16,6 +18,7 @@ import {
   validateExport,
   type ExportProgress,
 } from '../../src/export/index.js';
+import { toExactNumber, UnsafeNumber } from '../../src/export/export.js';
 import { createTestTable } from '../support/table.js';
 import { readFixture } from '../fixtures/load-fixture.js';
 import { FIXED_NOW, entityFiles, exportedFixture, readLinesOf, readManifest, readRows, removeTempDirs, tempDir, type ExportedFixture } from './support.js';
@@ -177,14 +180,19 @@ describe('exportExecutionData on a table with items it cannot parse', () => {
       const movedId = newId('task');
       await put({ ...stored, pk: `$dataops#task_id_${movedId.toLowerCase()}`, task_id: newId('task') });
       await put({ ...stored, legacy_flag: true });
+      await table.client.send(
+        new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: 'counter#1' }, sk: { S: 'x' }, hits: { N: '123456789012345678901234567890' } } }),
+      );
 
       const outDir = join(await tempDir('export-unparsed'), 'x');
       const second = await exportExecutionData({ client: table.client, tableName: table.tableName, outDir, now: FIXED_NOW });
-      expect(second.unparsed.count).toBe(4);
-      expect(second.unparsed.byReason).toEqual({ NOT_ELECTRODB_ITEM: 1, UNKNOWN_ENTITY: 1, OWNERSHIP_MISMATCH: 1, KEY_MISMATCH: 1 });
-      expect(second.manifest.unparsed).toMatchObject({ count: 4, file: '_unparsed.jsonl' });
+      expect(second.unparsed.count).toBe(5);
+      expect(second.unparsed.byReason).toEqual({ NOT_ELECTRODB_ITEM: 1, UNKNOWN_ENTITY: 1, OWNERSHIP_MISMATCH: 1, KEY_MISMATCH: 1, UNSAFE_NUMBER: 1 });
+      expect(second.manifest.unparsed).toMatchObject({ count: 5, file: '_unparsed.jsonl' });
       const unparsed = await readRows(outDir, '_unparsed.jsonl');
-      expect(unparsed).toHaveLength(4);
+      expect(unparsed).toHaveLength(5);
+      // The exact decimal is kept, not a rounded double.
+      expect(unparsed.find((row) => row.reason === 'UNSAFE_NUMBER')!.item).toEqual({ hits: { $number: '123456789012345678901234567890' }, pk: 'counter#1', sk: 'x' });
       expect(unparsed.find((row) => row.reason === 'NOT_ELECTRODB_ITEM')!.item).toEqual({
         note: 'written by the old prototype',
         pk: 'legacy#1',
@@ -199,6 +207,11 @@ describe('exportExecutionData on a table with items it cannot parse', () => {
       expect(second.validation?.ok).toBe(false);
       expect(second.validation?.findings.map((finding) => finding.code).sort()).toEqual(['DROPPED_ATTRIBUTES', 'UNPARSED_ITEMS']);
       expect((await validateExport(outDir)).findingCounts).toEqual({ UNPARSED_ITEMS: 1, DROPPED_ATTRIBUTES: 1 });
+      // The raw copies are sealed by the manifest too.
+      await writeFile(join(outDir, '_unparsed.jsonl'), '{}\n', { flag: 'a' });
+      const tampered = await validateExport(outDir);
+      expect(tampered.findingCounts).toEqual({ UNPARSED_ITEMS: 1, DROPPED_ATTRIBUTES: 1, CHECKSUM_MISMATCH: 1 });
+      expect(tampered.findings.map(formatFinding)).toContain('_unparsed.jsonl: _unparsed.jsonl does not match its manifest checksum [CHECKSUM_MISMATCH]');
     } finally {
       await table.drop();
       await removeTempDirs();
@@ -236,5 +249,18 @@ describe('exportExecutionData on a table with items it cannot parse', () => {
       await table.drop();
       await removeTempDirs();
     }
+  });
+});
+
+describe('toExactNumber', () => {
+  it('keeps numbers JavaScript holds exactly and marks the others instead of rounding or throwing', () => {
+    expect(toExactNumber('1.5')).toBe(1.5);
+    expect(toExactNumber('-42')).toBe(-42);
+    expect(toExactNumber('0.1')).toBe(0.1);
+    expect(toExactNumber('1798243200')).toBe(1798243200);
+    expect(toExactNumber('9007199254740991')).toBe(9007199254740991);
+    expect(toExactNumber('9007199254740993')).toEqual(new UnsafeNumber('9007199254740993'));
+    expect(toExactNumber('3.14159265358979323846')).toBeInstanceOf(UnsafeNumber);
+    expect(toExactNumber('1e400')).toBeInstanceOf(UnsafeNumber);
   });
 });
