@@ -1,0 +1,70 @@
+/**
+ * Section 5: export and import throughput and peak memory, each against the bare DynamoDB
+ * operation it is built on (a parallel Scan, BatchWriteItem), every run in a fresh process.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../src/local/create-table.js';
+
+export interface ThroughputRun {
+  operation: string;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  maxRssMiB: number;
+}
+
+function runChild(operation: string, args: string[]): ThroughputRun {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'bench/child.ts', ...args], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+  if (result.status !== 0) throw new Error(`${operation} failed: ${result.stderr}`);
+  const { ms, rows, maxRssMiB } = JSON.parse(result.stdout.trim().split('\n').pop()!) as { ms: number; rows: number; maxRssMiB: number };
+  return { operation, rows, seconds: ms / 1000, rowsPerSecond: rows / (ms / 1000), maxRssMiB };
+}
+
+async function dumpRawItems(client: DynamoDBClient, tableName: string, file: string): Promise<number> {
+  const lines: string[] = [];
+  let key: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: key }));
+    for (const item of page.Items ?? []) lines.push(JSON.stringify(item));
+    key = page.LastEvaluatedKey;
+  } while (key);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return lines.length;
+}
+
+export interface ExportAtSize {
+  tasks: number;
+  tableItems: number;
+  scan: ThroughputRun;
+  export: ThroughputRun;
+}
+
+/** Export and the bare parallel Scan of the same table, at its current size. */
+export async function measureExport(options: { endpoint: string; tableName: string; tasks: number; exportDir: string; segments?: number }): Promise<ExportAtSize> {
+  const segments = String(options.segments ?? 4);
+  const scan = runChild('Bare parallel Scan (4 segments)', ['scan', options.endpoint, options.tableName, '-', segments]);
+  const exported = runChild('exportExecutionData (4 segments)', ['export', options.endpoint, options.tableName, options.exportDir, segments]);
+  return { tasks: options.tasks, tableItems: scan.rows, scan, export: exported };
+}
+
+/** Import of an export into a fresh table, against BatchWriteItem of the same table's raw items. */
+export async function measureImport(options: { admin: DynamoDBClient; endpoint: string; tableName: string; exportDir: string; workDir: string }): Promise<{ batchWrite: ThroughputRun; import: ThroughputRun }> {
+  const rawFile = join(options.workDir, 'raw.jsonl');
+  await dumpRawItems(options.admin, options.tableName, rawFile);
+  const importTable = `${options.tableName}-import`;
+  const bareTable = `${options.tableName}-batch`;
+  await ensureTable(options.admin, importTable);
+  await ensureTable(options.admin, bareTable);
+  const batchWrite = runChild('Bare BatchWriteItem of the raw items (4 in flight)', ['batch-write', options.endpoint, bareTable, rawFile]);
+  const imported = runChild('importExecutionData (validates first)', ['import', options.endpoint, importTable, options.exportDir]);
+  return { batchWrite, import: imported };
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'exstate-bench-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
