@@ -10,7 +10,7 @@
  * silently. manifest.json is written last.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
@@ -31,7 +31,6 @@ import {
 import { Redactor, REDACTION_PROFILES } from './redaction.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, exportFileName, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
 import { validateExport, type ValidationResult } from './validate.js';
-import { writeFile } from 'node:fs/promises';
 
 /** ElectroDB's default identifier attributes (entity name and model version). */
 export const ELECTRO_ENTITY_ATTRIBUTE = '__edb_e__';
