@@ -5,6 +5,7 @@
 import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
 import { assertId } from '../ids.js';
 import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
+import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { USER_ROLES, type UserRole } from '../vocabulary.js';
 
 /** The authenticated caller, as the portal established it. */
@@ -135,10 +136,38 @@ export function assertPageOptions(options: PageOptions | undefined): { limit?: n
   assertObject(options, 'page options');
   const limit = options.limit === undefined ? undefined : assertInteger(options.limit, 'limit', 1, MAX_PAGE_SIZE);
   const cursor = options.cursor ?? null;
-  if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 2048 || !/^[A-Za-z0-9+/=_-]+$/.test(cursor))) {
-    throw new ValidationError('cursor must be the cursor string returned with the previous page', { field: 'cursor' });
+  if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 2048 || !/^[A-Za-z0-9+/=_-]+$/.test(cursor) || !isKeyCursor(cursor))) {
+    throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' });
   }
   return { limit, cursor };
+}
+
+const CURSOR_MESSAGE = 'cursor must be the cursor string returned with the previous page of this same list, unchanged';
+
+/**
+ * A cursor is ElectroDB's base64url JSON of the last key a page read: table and index key
+ * attributes mapped to strings. Anything else (which ElectroDB would pass on as the start key,
+ * or treat as "no cursor" when it decodes to null) is not a cursor this store returned.
+ */
+function isKeyCursor(cursor: string): boolean {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (key === null || typeof key !== 'object' || Array.isArray(key)) return false;
+  const entries = Object.entries(key);
+  return (
+    TABLE_KEYS.pk in key &&
+    TABLE_KEYS.sk in key &&
+    entries.every(([name, value]) => KEY_ATTRIBUTES.includes(name) && typeof value === 'string' && value.length > 0)
+  );
+}
+
+/** DynamoDB refused the request's input: with a cursor given, that is the cursor (another list's, or forged). */
+function rejectedStartKey(error: unknown): boolean {
+  return (error as { cause?: { name?: string } } | undefined)?.cause?.name === 'ValidationException';
 }
 
 interface Goable<T> {
@@ -159,6 +188,7 @@ export async function page<T>(query: Goable<T>, options?: PageOptions, extra: Re
     const result = await query.go({ ...extra, cursor, pages: 'all' });
     return { items: result.data, cursor: null };
   } catch (error) {
+    if (cursor !== null && rejectedStartKey(error)) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' }, { cause: error });
     throw translateError(error);
   }
 }

@@ -38,10 +38,14 @@ afterAll(async () => {
   await table?.drop();
 });
 
-async function settle<T>(promises: Promise<T>[]) {
+async function settle<T>(promises: Promise<T>[]): Promise<{ fulfilled: T[]; rejected: unknown[] }> {
   const results = await Promise.allSettled(promises);
-  const fulfilled = results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled').map((r) => r.value);
-  const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  const fulfilled: T[] = [];
+  const rejected: unknown[] = [];
+  for (const r of results) {
+    if (r.status === 'fulfilled') fulfilled.push(r.value);
+    else rejected.push(r.reason);
+  }
   return { fulfilled, rejected };
 }
 
