@@ -46,7 +46,7 @@ export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]
 /** Key/value lines, aligned. */
 export function renderFields(fields: readonly [string, unknown][]): string {
   const width = Math.max(...fields.map(([k]) => k.length));
-  return fields.map(([k, v]) => `  ${k.padEnd(width)}  ${cell(v)}`).join('\n');
+  return fields.map(([k, v]) => `  ${k.padEnd(width)}  ${v === undefined || v === null || v === '' ? '-' : String(v)}`).join('\n');
 }
 
 export function printJson(output: Output, value: unknown): void {
