@@ -132,6 +132,18 @@ describe('SAM template', () => {
     expect(events).toEqual([expect.objectContaining({ Type: 'Schedule', Properties: expect.objectContaining({ Schedule: 'rate(5 minutes)' }) })]);
   });
 
+  it('alarms when the scheduler fails or stops running', () => {
+    const alarms = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+    const onScheduler = (metric: string) =>
+      alarms.find(
+        (alarm) =>
+          alarm.Properties?.MetricName === metric &&
+          JSON.stringify(alarm.Properties?.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: 'SchedulerFunction' } }]),
+      );
+    expect(onScheduler('Errors')?.Properties?.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+    expect(onScheduler('Invocations')?.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+  });
+
   it('keeps function logs for a bounded time', () => {
     for (const [id, fn] of Object.entries(functions)) {
       const logGroup = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup;
