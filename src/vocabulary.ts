@@ -19,6 +19,20 @@ export const NOTIFICATION_STATUSES = ['pending', 'claimed', 'sent', 'dismissed',
 
 export const ASSISTANT_JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
+/** The entities an audit event can be about (ElectroDB entity names, singular). */
+export const AUDITED_ENTITY_TYPES = [
+  'user',
+  'bundle',
+  'template_instance',
+  'task',
+  'task_transition',
+  'recurring_schedule',
+  'file',
+  'notification',
+  'artifact',
+  'assistant_job',
+] as const;
+
 export type UserRole = (typeof USER_ROLES)[number];
 export type UserStatus = (typeof USER_STATUSES)[number];
 export type BundleStage = (typeof BUNDLE_STAGES)[number];
@@ -29,6 +43,7 @@ export type TaskSource = (typeof TASK_SOURCES)[number];
 export type FileCategory = (typeof FILE_CATEGORIES)[number];
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 export type AssistantJobStatus = (typeof ASSISTANT_JOB_STATUSES)[number];
+export type AuditedEntityType = (typeof AUDITED_ENTITY_TYPES)[number];
 
 export function isOpenTaskStatus(status: unknown): status is OpenTaskStatus {
   return (OPEN_TASK_STATUSES as readonly unknown[]).includes(status);

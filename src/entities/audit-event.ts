@@ -1,5 +1,6 @@
 import { createSchema } from 'electrodb';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
+import { AUDITED_ENTITY_TYPES } from '../vocabulary.js';
 import { ownId, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
 
 /** Reserved slot: who did what to which entity, append-only. */
@@ -7,8 +8,8 @@ export const auditEventSchema = createSchema({
   model: { entity: 'audit_event', version: '1', service: SERVICE_NAME },
   attributes: {
     event_id: ownId('audit_event'),
-    /** The entity's export name, e.g. task, bundle. */
-    entity_type: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z_]{0,63}$/.test(value) },
+    /** The entity the event is about (entity name, singular: task, bundle, …). */
+    entity_type: { type: AUDITED_ENTITY_TYPES, required: true },
     /** The affected entity's application ID. */
     entity_id: requiredText(128),
     actor_id: requiredRef('user'),

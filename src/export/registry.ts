@@ -12,6 +12,7 @@
  */
 import { ID_PATTERNS, SESSION_ID_PATTERN, type IdKind } from '../ids.js';
 import {
+  AUDITED_ENTITY_TYPES,
   ASSISTANT_JOB_STATUSES,
   BUNDLE_STAGES,
   BUNDLE_STATUSES,
@@ -469,7 +470,7 @@ export const EXPORT_REGISTRY = {
       idOf('audit_event', 'event_id'),
       // Polymorphic reference (entity_type + entity_id): deliberately not a foreign key, because an
       // audit event outlives the entity it describes.
-      c.text('entity_type', 'required'),
+      c.enum('entity_type', AUDITED_ENTITY_TYPES, 'required'),
       c.text('entity_id', 'required'),
       c.ref('actor_id', 'user', 'required'),
       c.text('action', 'required'),

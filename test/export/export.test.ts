@@ -226,7 +226,7 @@ describe('exportExecutionData on a table with items it cannot parse', () => {
       // Random-order IDs: ULIDs from random instants, so the scan order says nothing about ID order.
       const events = Array.from({ length: 1500 }, (_, i) => ({
         event_id: newId('audit_event', new Date(Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 1e10))),
-        entity_type: 'tasks',
+        entity_type: 'task' as const,
         entity_id: `tsk_${String(i)}`,
         actor_id: user.user_id as string,
         action: 'task.update',
