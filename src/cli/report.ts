@@ -143,6 +143,10 @@ export async function runAccessPatternReport(
   if (historyTask) {
     await run('Task by ID', 'tasks.get', () => store.tasks.get(historyTask.task_id));
     await run('Task status history', 'tasks.history', () => store.tasks.history(historyTask.task_id));
+    await run('Task with everything attached', 'collections.task_detail', async () => {
+      const { data } = (await store.service.collections.task_detail({ task_id: historyTask.task_id }).go({ pages: 'all' })) as unknown as { data: Record<string, unknown[]> };
+      return Object.values(data).flat();
+    });
   }
   if (fileTask) await run('Files of a task', 'files.listForTask', () => store.files.listForTask(fileTask));
   if (artifactTask) await run('Artifacts of a task', 'artifacts.listForTask', () => store.artifacts.listForTask(artifactTask));

@@ -61,6 +61,7 @@ const EVERY_V1_READ = [
   'notifications.listForRecipient',
   'tasks.get',
   'tasks.history',
+  'collections.task_detail',
   'files.listForTask',
   'artifacts.listForTask',
   'users.getByEmail',
@@ -118,7 +119,7 @@ describe('exstate local', () => {
     expect(screen).toContain(`export DYNAMODB_ENDPOINT=http://127.0.0.1:${port}`);
     expect(screen).toContain('export DATAOPS_EXECUTION_TABLE=dataops-execution-local');
     expect(screen).toMatch(/│ Access pattern\s+│ Service call\s+│ Index\s+│ Rows\s+│ Requests\s+│ Read units │/);
-    expect(screen).toMatch(/27 access patterns, \d+ requests, [\d.]+ read units, no Scan\./);
+    expect(screen).toMatch(/28 access patterns, \d+ requests, [\d.]+ read units, no Scan\./);
     expect(screen).toMatch(/Ready in \d+\.\d s\./);
     expect(first.stderr()).not.toMatch(/Warning|\n\s+at /);
 
