@@ -80,6 +80,12 @@ export function entryPointFiles(template: SamTemplate = loadSamTemplate(), file:
   });
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv[2] === 'entry-points') {
-  console.log(entryPointFiles().join('\n'));
+/** `<LogicalId> <Handler>` of every function (e.g. `SchedulerFunction scheduler.handler`). */
+export function functionHandlers(template: SamTemplate = loadSamTemplate()): [string, string][] {
+  return Object.entries(samFunctions(template)).map(([id, fn]) => [id, String(fn.Properties?.Handler ?? template.Globals?.Function?.Handler)]);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === 'entry-points') console.log(entryPointFiles().join('\n'));
+  if (process.argv[2] === 'handlers') console.log(functionHandlers().map((pair) => pair.join(' ')).join('\n'));
 }

@@ -56,5 +56,18 @@ else
   # esbuild is a devDependency: put the project's copy on PATH for SAM's esbuild workflow.
   PATH="$PWD/node_modules/.bin:$PATH" sam build --template-file "$sam_template" >/dev/null
   echo "   built into lambda-functions/.aws-sam/build: $(ls lambda-functions/.aws-sam/build | tr '\n' ' ')"
+  # Each bundle must load in plain Node (no ESM/CommonJS surprises) and export its handler.
+  # Loading sends no request: stores are created at module scope but connect lazily.
+  handlers="$(npx tsx infra/sam-template.ts handlers)"
+  while read -r function_id handler; do
+    module="${handler%.*}"
+    export_name="${handler##*.}"
+    bundle="$(ls "lambda-functions/.aws-sam/build/$function_id/$module".{mjs,js} 2>/dev/null | head -1 || true)"
+    [ -n "$bundle" ] || { echo "no bundle for $function_id ($handler)" >&2; exit 1; }
+    DATAOPS_EXECUTION_TABLE=lint-infra DATAOPS_STAGE=lint AWS_REGION="$AWS_REGION" AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
+      node --input-type=module -e "const m = await import(process.argv[1]); if (typeof m[process.argv[2]] !== 'function') { console.error(process.argv[1] + ' does not export ' + process.argv[2]); process.exit(1); }" \
+      "$PWD/$bundle" "$export_name"
+    echo "   $function_id: $bundle loads and exports $export_name"
+  done <<<"$handlers"
 fi
 echo "-- infrastructure lint passed"
