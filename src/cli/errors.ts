@@ -32,7 +32,7 @@ export const EXIT_CODE_HELP = `Exit codes:
   0   success
   1   the store refused the request (invalid input, not found, conflict) or the export is invalid
   2   DynamoDB unreachable (endpoint down, no credentials), or DynamoDB Local cannot start (Java missing, port in use)
-  3   the table does not exist (locally: run \`npm start\`, or \`exstate seed\` against your own DynamoDB Local)
+  3   the table does not exist or does not match the template (locally: \`npm start\`, or \`exstate seed\` against your own DynamoDB Local)
   4   configuration missing (DATAOPS_EXECUTION_TABLE, AWS region)
   64  bad command-line arguments
   70  unexpected internal error (set EXSTATE_DEBUG=1 for the stack trace)`;
@@ -112,6 +112,14 @@ export function describeError(error: unknown, context: ErrorContext = {}): { mes
     const table = context.tableName ? `Table "${context.tableName}"` : 'The table';
     return {
       message: `${table} does not exist at ${where(context)}: start the local store with \`npm start\` (it creates and seeds the table), run \`exstate seed\` against your own DynamoDB Local, or deploy the stack (README: Deploy).`,
+      exitCode: EXIT_CODES.NO_TABLE,
+    };
+  }
+  const missingIndex = messages.map((m) => /does not have the specified index: (\S+)/.exec(m)?.[1]).find((m) => m !== undefined);
+  if (missingIndex) {
+    const table = context.tableName ? `Table "${context.tableName}"` : 'The table';
+    return {
+      message: `${table} at ${where(context)} has no index ${missingIndex}: it was created from an older template. Locally, recreate it (stop \`npm start\`, \`rm -rf .local/dynamodb\`, start again); on AWS, deploy the stack.`,
       exitCode: EXIT_CODES.NO_TABLE,
     };
   }

@@ -7,8 +7,8 @@ import { relative, resolve } from 'node:path';
 import { resolveTableName } from '../config.js';
 import { localDate } from '../services/common.js';
 import { createExecutionStore } from '../store.js';
-import { ensureTable, SYNTHESIZED_TEMPLATE_PATH } from '../local/create-table.js';
-import { DynamoDbLocalError, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
+import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableSchemaDifferences } from '../local/create-table.js';
+import { DynamoDbLocalError, javaVersion, portIsFree, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
 import { createCliClient } from './connect.js';
 import { CliError, EXIT_CODES } from './errors.js';
 import { printJson, renderFields, type Output } from './format.js';
@@ -91,7 +91,11 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       log(`Using the DynamoDB at ${endpoint} (not started by exstate)…`);
     } else {
       dataPath = options.inMemory ? null : resolve(options.dbPath);
-      log(`Starting DynamoDB Local on port ${options.port} (${dataPath ? `data in ${relative(process.cwd(), dataPath) || '.'}` : 'in memory'})…`);
+      // Announce the start only when it can work, so a missing Java or a taken port is one line.
+      const java = javaVersion();
+      if (java !== null && java >= 17 && (await portIsFree(options.port))) {
+        log(`Starting DynamoDB Local on port ${options.port} (${dataPath ? `data in ${relative(process.cwd(), dataPath) || '.'}` : 'in memory'})…`);
+      }
       try {
         db = await startDynamoDbLocal({ port: options.port, ...(dataPath ? { dbPath: dataPath } : {}), startTimeoutMs: 45_000 });
       } catch (error) {
@@ -104,6 +108,13 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
     const tableName = resolveTableName(env);
     const admin = createCliClient(env);
     const created = await ensureTable(admin, tableName);
+    const drift = created ? [] : await tableSchemaDifferences(admin, tableName);
+    const startOver = dataPath
+      ? `stop, \`rm -rf ${relative(process.cwd(), dataPath) || '.'}\` and start again (or use --in-memory)`
+      : `delete the table (\`aws dynamodb delete-table --table-name ${tableName} --endpoint-url ${endpoint}\`) and start again`;
+    if (drift.length > 0) {
+      throw new CliError(`Table ${tableName} at ${endpoint} does not match the template (${drift.join('; ')}): ${startOver}.`, EXIT_CODES.NO_TABLE);
+    }
     const client = createCliClient(env);
     const meter = attachRequestMeter(client);
     const store = createExecutionStore({ client, tableName });

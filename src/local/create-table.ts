@@ -77,3 +77,23 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, tem
   }
   return true;
 }
+
+/**
+ * How an existing table's keys differ from the template (e.g. a local table created before an
+ * index was added): one human-readable line per difference, none when they match.
+ */
+export async function tableSchemaDifferences(client: DynamoDBClient, tableName: string, templatePath?: string): Promise<string[]> {
+  const expected = createTableInput(tableName, readTableDefinition(templatePath));
+  const { Table: actual } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const keys = (schema: { AttributeName?: string; KeyType?: string }[] | undefined) => (schema ?? []).map((k) => `${k.KeyType}:${k.AttributeName}`).join(',');
+  const differences: string[] = [];
+  if (keys(expected.KeySchema) !== keys(actual?.KeySchema)) differences.push(`primary key is ${keys(actual?.KeySchema)}, template says ${keys(expected.KeySchema)}`);
+  const want = new Map((expected.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, keys(i.KeySchema)]));
+  const have = new Map((actual?.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, keys(i.KeySchema)]));
+  for (const [name, schema] of want) {
+    if (!have.has(name)) differences.push(`index ${name} is missing`);
+    else if (have.get(name) !== schema) differences.push(`index ${name} has keys ${have.get(name)}, template says ${schema}`);
+  }
+  for (const name of have.keys()) if (!want.has(name)) differences.push(`index ${name} is not in the template`);
+  return differences;
+}

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
 import { readFixture, type FixtureRow } from '../fixtures/load-fixture.js';
 import { freePort } from '../../src/local/dynamodb-local.js';
@@ -37,7 +37,7 @@ function addDays(date: string, days: number): string {
 function expectOneLineError(result: CliResult, code: number, ...fragments: string[]): void {
   expect(result.code, result.stderr).toBe(code);
   const lines = result.stderr.trim().split('\n');
-  expect(lines[0]).toMatch(/^exstate: |^error: /);
+  expect(lines.filter((line) => /^(exstate|error): /.test(line)), result.stderr).toHaveLength(1);
   for (const fragment of fragments) expect(result.stderr).toContain(fragment);
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
 }
@@ -178,6 +178,35 @@ describe('exstate export, validate-export, import', () => {
     const invalid = await exstate(['validate-export', out, '--json'], env);
     expect(invalid.code).toBe(1);
     expect(parseJson<{ ok: boolean; total_findings: number }>(invalid)).toMatchObject({ ok: false });
+  });
+});
+
+describe('exstate local --endpoint (a DynamoDB Local that is already running, e.g. Docker)', () => {
+  it('creates and seeds the table there, prints the report and exits', async () => {
+    const name = `${table.tableName}-docker`;
+    extraTables.push(name);
+    const run = await exstate(['local', '--endpoint', table.endpoint, '--json'], cliEnv({ DATAOPS_EXECUTION_TABLE: name }));
+    expect(run.code, run.stderr).toBe(0);
+    const info = parseJson<{ pid: number | null; table: string; table_created: boolean; fixture: { loaded: boolean; items: number }; env: Record<string, string>; report: { call: string; rows: number }[] }>(run);
+    expect(info).toMatchObject({ pid: null, table: name, table_created: true, fixture: { loaded: true, items: 53 }, env: { DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name } });
+    expect(info.report.find((r) => r.call === 'bundles.listActive')!.rows).toBe(rows('bundle').filter((b) => b.status === 'active').length);
+  });
+
+  it('refuses a table that does not match the template, and the views say which index is missing', async () => {
+    const name = `${table.tableName}-stale`;
+    extraTables.push(name);
+    await localClient(table.endpoint).send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
+      }),
+    );
+    const staleEnv = cliEnv({ DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name });
+    const [local, view] = await Promise.all([exstate(['local', '--endpoint', table.endpoint], staleEnv), exstate(['tasks', 'overdue'], staleEnv)]);
+    expectOneLineError(local, 3, `Table ${name} at ${table.endpoint} does not match the template`, 'index gsi1 is missing', 'delete-table');
+    expectOneLineError(view, 3, `Table "${name}"`, 'has no index gsi5', 'older template');
   });
 });
 
