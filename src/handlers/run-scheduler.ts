@@ -48,8 +48,19 @@ export interface SchedulerRunOptions {
 const PAGE_SIZE = 25;
 const CLAIM_CONCURRENCY = 5;
 
-export function jsonLineLogger(write: (line: string) => void = (line) => console.log(line)): (record: LogRecord) => void {
-  return (record) => write(JSON.stringify({ time: new Date().toISOString(), ...record }));
+/**
+ * One JSON line per record, through the console method of its level (info/warn/error), so
+ * Lambda's log-level filtering and its JSON log format (LoggingConfig) see the right level.
+ */
+export function jsonLineLogger(write?: (line: string, level: LogRecord['level']) => void): (record: LogRecord) => void {
+  const out =
+    write ??
+    ((line: string, level: LogRecord['level']) => {
+      if (level === 'error') console.error(line);
+      else if (level === 'warn') console.warn(line);
+      else console.info(line);
+    });
+  return (record) => out(JSON.stringify({ time: new Date().toISOString(), ...record }), record.level);
 }
 
 /** A claim owner from a Lambda context: `<function name>:<request id>`, sanitized. */
@@ -59,8 +70,15 @@ export function workerIdFor(context: { functionName?: string; awsRequestId?: str
 }
 
 function errorFields(error: unknown): Record<string, unknown> {
-  const e = error as { name?: string; code?: unknown; message?: string };
-  return { error: e?.name ?? 'Error', ...(e?.code !== undefined ? { code: e.code } : {}), message: e?.message ?? String(error) };
+  const e = error as { name?: string; code?: unknown; message?: string; cause?: { name?: string; code?: unknown } };
+  // ElectroDB wraps the SDK's error: its name (ResourceNotFoundException, ECONNREFUSED...) is the useful part.
+  const cause = e?.cause ? (typeof e.cause.code === 'string' ? e.cause.code : e.cause.name) : undefined;
+  return {
+    error: e?.name ?? 'Error',
+    ...(e?.code !== undefined ? { code: e.code } : {}),
+    ...(cause ? { cause } : {}),
+    message: e?.message ?? String(error),
+  };
 }
 
 /** What a delivery worker would send; V1 only logs it. */

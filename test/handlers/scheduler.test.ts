@@ -47,7 +47,13 @@ function lambdaContext(requestId: string): Context {
 /** Calls the handler and returns its result with the JSON log records it wrote. */
 async function invoke(handler: (event: ScheduledEvent, context: Context) => Promise<unknown>, requestId: string) {
   const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+  const capture = (line: unknown) => void lines.push(String(line));
+  const spies = [
+    vi.spyOn(console, 'info').mockImplementation(capture),
+    vi.spyOn(console, 'warn').mockImplementation(capture),
+    vi.spyOn(console, 'error').mockImplementation(capture),
+    vi.spyOn(console, 'log').mockImplementation(capture),
+  ];
   try {
     const outcome = await handler(scheduledEvent(`evt-${requestId}`), lambdaContext(requestId)).then(
       (value) => ({ value, error: undefined as unknown }),
@@ -55,7 +61,7 @@ async function invoke(handler: (event: ScheduledEvent, context: Context) => Prom
     );
     return { ...outcome, records: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
   } finally {
-    spy.mockRestore();
+    for (const spy of spies) spy.mockRestore();
   }
 }
 
@@ -126,6 +132,7 @@ describe('scheduler handler', () => {
     expect((run.error as Error).message).toContain('finished with 2 error(s)');
     const errors = run.records.filter((r) => r.level === 'error');
     expect(errors.map((r) => r.msg)).toEqual(['materializing due schedules failed', 'listing due notifications failed']);
+    for (const record of errors) expect(record.cause).toBe('ResourceNotFoundException');
     expect(run.records.at(-1)).toMatchObject({ msg: 'scheduler run finished', level: 'warn', errors: 2 });
     vi.stubEnv('DATAOPS_EXECUTION_TABLE', table.tableName);
   });
