@@ -500,6 +500,7 @@ describe('paging', () => {
       for (const limit of [1, pagingRng.int(2, 4), pagingRng.int(5, 13)]) {
         const walk = await walkPages(log, fetch, limit);
         expect(walk.items, `${name} limit ${limit}`).toEqual(unpaged.items);
+        expect(new Set(walk.items.map((item) => JSON.stringify(item))).size, `${name}: duplicates across pages`).toBe(walk.items.length);
         expectNoDiscardedReads(walk.requests);
         // Every page but the last is full; the last page (cursor null) ends the walk. When the
         // result is a multiple of the limit DynamoDB cannot know it is done: one empty last page.

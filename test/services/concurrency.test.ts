@@ -38,6 +38,28 @@ afterAll(async () => {
   await table?.drop();
 });
 
+/**
+ * Holds every write of `stores` until `reads` GetItems have completed across them, so all the
+ * racers read the same version before any of them writes: the race is certain, not timing.
+ */
+function holdWritesUntilRead(stores: ExecutionStore[], reads: number): void {
+  let done = 0;
+  let release!: () => void;
+  const allRead = new Promise<void>((resolve) => (release = resolve));
+  for (const s of stores) {
+    s.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = (context as { commandName?: string }).commandName;
+        if (command === 'TransactWriteItemsCommand' || command === 'PutItemCommand' || command === 'UpdateItemCommand') await allRead;
+        const result = await next(args);
+        if (command === 'GetItemCommand' && (done += 1) === reads) release();
+        return result;
+      },
+      { step: 'initialize', name: 'holdWritesUntilRead' },
+    );
+  }
+}
+
 async function settle<T>(promises: Promise<T>[]): Promise<{ fulfilled: T[]; rejected: unknown[] }> {
   const results = await Promise.allSettled(promises);
   const fulfilled: T[] = [];
@@ -73,6 +95,7 @@ describe('transitions: optimistic locking', () => {
   it('50 concurrent transitions from the same version: exactly 1 succeeds, 49 get CONFLICT, one history record', async () => {
     const task = await store.tasks.create({ title: 'Contended', assignee_id: admin.user_id, actor });
     const workers = Array.from({ length: 5 }, () => worker());
+    holdWritesUntilRead(workers, 50);
     const targets = ['in_progress', 'waiting', 'done', 'cancelled'] as const;
     const { fulfilled, rejected } = await settle(
       Array.from({ length: 50 }, (_, i) =>
@@ -95,26 +118,10 @@ describe('transitions: optimistic locking', () => {
   });
 
   it('two writers that both read version 1 without expected_version: one wins, the other gets CONFLICT', async () => {
-    // Both reads happen before either write: a middleware holds each TransactWriteItems until
-    // both writers have read, so the race is deterministic rather than left to timing.
+    // Both reads happen before either write, so both writers hold version 1.
     const task = await store.tasks.create({ title: 'Read-read-write-write', assignee_id: admin.user_id, actor });
     const [a, b] = [worker(), worker()];
-    let waiting = 0;
-    let release!: () => void;
-    const bothRead = new Promise<void>((resolve) => (release = resolve));
-    for (const w of [a, b]) {
-      w.client.middlewareStack.add(
-        (next, context) => async (args) => {
-          if ((context as { commandName?: string }).commandName === 'TransactWriteItemsCommand') {
-            waiting += 1;
-            if (waiting === 2) release();
-            await bothRead;
-          }
-          return next(args);
-        },
-        { step: 'initialize', name: 'holdWrites' },
-      );
-    }
+    holdWritesUntilRead([a, b], 2);
     const { fulfilled, rejected } = await settle([
       a.tasks.transition({ task_id: task.task_id, to: 'done', actor }),
       b.tasks.transition({ task_id: task.task_id, to: 'cancelled', actor }),
@@ -128,6 +135,7 @@ describe('transitions: optimistic locking', () => {
   it('an update racing a transition from the same version: exactly one of them is applied', async () => {
     const task = await store.tasks.create({ title: 'Edit vs move', assignee_id: admin.user_id, actor });
     const [a, b] = [worker(), worker()];
+    holdWritesUntilRead([a, b], 20);
     const { fulfilled, rejected } = await settle<unknown>([
       ...Array.from({ length: 10 }, () => a.tasks.update({ task_id: task.task_id, changes: { comment: 'edited' }, expected_version: 1, actor })),
       ...Array.from({ length: 10 }, () => b.tasks.transition({ task_id: task.task_id, to: 'waiting', expected_version: 1, actor })),
@@ -154,12 +162,30 @@ describe('schedules: materializeDue is idempotent across workers', () => {
     // One hour later every schedule is due (hourly or more often).
     clock = new Date('2026-05-04T08:00:00.000Z');
     const workers = Array.from({ length: 5 }, () => worker());
+    // A barrier makes the race certain rather than left to timing: no worker writes before all
+    // five have listed the due schedules, so every worker tries every one of the 20.
+    let listed = 0;
+    let release!: () => void;
+    const allListed = new Promise<void>((resolve) => (release = resolve));
+    for (const w of workers) {
+      w.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const command = (context as { commandName?: string }).commandName;
+          if (command === 'TransactWriteItemsCommand') await allListed;
+          const result = await next(args);
+          if (command === 'QueryCommand' && (listed += 1) === workers.length) release();
+          return result;
+        },
+        { step: 'initialize', name: 'barrier' },
+      );
+    }
     const results = await Promise.all(workers.map((w) => w.schedules.materializeDue()));
     const created = results.flatMap((r) => r.created);
     expect(created).toHaveLength(20);
     expect(new Set(created.map((t) => t.recurring_schedule_id))).toEqual(new Set(schedules.map((s) => s.schedule_id)));
-    // Each worker saw all 20 due: what it did not create, it skipped.
+    // Every worker saw all 20: what it did not create, it lost to another worker and skipped.
     for (const r of results) expect(r.created.length + r.skipped).toBe(20);
+    expect(results.reduce((sum, r) => sum + r.skipped, 0)).toBe(80);
 
     // The table agrees: exactly one recurring task per schedule, each schedule advanced past now.
     const raw = (await scanRaw(table.endpoint, table.tableName)).map((r) => r.item);
@@ -187,6 +213,7 @@ describe('notifications: claim is exclusive', () => {
       store.notifications.create({ kind: 'task_due', message: `Due ${i}`, due_at: new Date(clock.getTime() - (i + 1) * 60_000).toISOString(), recipient_id: i % 2 ? admin.user_id : undefined }),
     );
     const workers = Array.from({ length: 5 }, () => worker());
+    holdWritesUntilRead(workers, 100);
     const rng = createRng(11);
     const wins = await Promise.all(
       workers.map(async (w, k) => {
