@@ -20,7 +20,7 @@ import { exportExecutionData, importExecutionData, validateExport, type Finding,
 import { runScheduler, workerIdFor } from '../handlers/run-scheduler.js';
 import { connect, LOCAL_ENDPOINT, type CliConnection } from './connect.js';
 import { CliError, describeError, EXIT_CODE_HELP, EXIT_CODES, type ErrorContext } from './errors.js';
-import { createOutput, plural, printJson, printList, renderFields, renderTable, type Column, type Output } from './format.js';
+import { createOutput, plural, printJson, printList, renderTable, type Column, type Output } from './format.js';
 import { DEFAULT_DB_PATH, runLocal } from './local.js';
 import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
 
