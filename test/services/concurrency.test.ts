@@ -237,13 +237,17 @@ describe('notifications: claim is exclusive', () => {
     expect((await store.notifications.listDue()).items).toEqual([]);
   });
 
-  it('a claim is one conditional write on the version read', async () => {
+  it('a claim is a consistent read plus one conditional update (not a transaction) on the version read', async () => {
     const n = await store.notifications.create({ kind: 'task_due', message: 'Shape', due_at: new Date(clock.getTime() - 1000).toISOString() });
     const { result, requests } = await measure(log, () => store.notifications.claim({ notification_id: n.notification_id, worker_id: 'w' }));
     expect(result).toBe(true);
-    const writes = requests.filter((r) => r.command !== 'GetItem');
-    expect(writes).toHaveLength(1);
-    expect(JSON.stringify(writes[0]!.input)).toMatch(/version/);
+    expect(requests.map((r) => r.command)).toEqual(['GetItem', 'PutItem']);
+    expect(requests[0]!.input.ConsistentRead).toBe(true);
+    expect(String(requests[1]!.input.ConditionExpression)).toMatch(/version/);
+    // A lost claim is the same single conditional write, rejected.
+    const { result: again, requests: second } = await measure(log, () => store.notifications.claim({ notification_id: n.notification_id, worker_id: 'w2' }));
+    expect(again).toBe(false);
+    expect(second.map((r) => r.command)).toEqual(['GetItem']);
   });
 
   it('concurrent dismissals of one broadcast by 8 users all land (each retried on a lost race)', async () => {
