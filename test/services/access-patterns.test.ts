@@ -71,7 +71,8 @@ let seedMs = 0;
 
 const actorOf = (user: User): Actor => ({ user_id: user.user_id, role: user.role });
 const byId = <T extends { task_id: string }>(a: T, b: T) => (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0);
-const tasks = () => [...model.tasks.values()];
+/** The model's tasks in a fixed order (by title: unique), whatever order the seed wrote them in. */
+const tasks = () => [...model.tasks.values()].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
 
 /** The path of transitions that leads a new (todo) task to `target`. */
 function pathTo(target: TaskStatus): TaskStatus[] {
@@ -103,23 +104,23 @@ async function seed(): Promise<void> {
   // Recurring schedules, created six hours before "now" so that some are already due.
   clock = new Date(NOW_A.getTime() - 6 * 3_600_000);
   const crons = ['0 * * * *', '*/30 * * * *', '15 9 * * *', '0 18 * * 1-5', '0 0 * * *', '45 22 * * *', '10 20 * * *'];
-  const schedules = await pool(Array.from({ length: 14 }, (_, i) => i), 4, (i) =>
-    store.schedules.create({
-      title: `Schedule ${i}`,
-      cron: crons[i % crons.length]!,
-      time_zone: rng.pick([...OPERATOR_ZONES, 'UTC']),
-      assignee_id: rng.chance(0.7) ? rng.pick(assignees).user_id : undefined,
-      enabled: !rng.chance(0.25),
-      actor: adminActor,
-    }),
-  );
+  // Every random choice is drawn up front, in order, so the data set does not depend on which
+  // parallel request finishes first.
+  const scheduleInputs = Array.from({ length: 14 }, (_, i) => ({
+    title: `Schedule ${i}`,
+    cron: crons[i % crons.length]!,
+    time_zone: rng.pick([...OPERATOR_ZONES, 'UTC']),
+    assignee_id: rng.chance(0.7) ? rng.pick(assignees).user_id : undefined,
+    enabled: !rng.chance(0.25),
+    actor: adminActor,
+  }));
+  const schedules = await pool(scheduleInputs, 4, (input) => store.schedules.create(input));
   for (const s of schedules) model.schedules.set(s.schedule_id, s);
   clock = NOW_A;
 
   // Bundles in every stage, one of them archived; one more from a template.
-  const bundles = await pool(Array.from({ length: 7 }, (_, i) => i), 4, (i) =>
-    store.bundles.create({ title: `Bundle ${i}`, owner_id: rng.pick(assignees).user_id, stage: BUNDLE_STAGES[i % BUNDLE_STAGES.length], actor: adminActor }),
-  );
+  const bundleInputs = Array.from({ length: 7 }, (_, i) => ({ title: `Bundle ${i}`, owner_id: rng.pick(assignees).user_id, stage: BUNDLE_STAGES[i % BUNDLE_STAGES.length], actor: adminActor }));
+  const bundles = await pool(bundleInputs, 4, (input) => store.bundles.create(input));
   for (const b of bundles) model.bundles.set(b.bundle_id, b);
   const archived = await store.bundles.archive({ bundle_id: bundles[6]!.bundle_id, actor: adminActor });
   model.bundles.set(archived.bundle_id, archived);
@@ -139,8 +140,9 @@ async function seed(): Promise<void> {
   for (const t of instantiated.tasks) model.tasks.set(t.task_id, t);
   const activeBundles = [...model.bundles.values()];
 
-  // Tasks: random assignee, due date, bundle and target status, plus for every operator two
-  // open tasks due on its local "today" and on the UTC date at NOW_A, so the zone matters.
+  // Tasks: random assignee, due date, bundle and target status, plus for every operator two open
+  // tasks due on each of its local "today" at NOW_A and NOW_B and the UTC date at NOW_A, so the
+  // zone matters and every today view has something to page through.
   const plans = Array.from({ length: TASK_COUNT }, (_, i) => {
     const assignee = rng.chance(0.85) ? rng.pick(assignees) : undefined;
     const target = rng.weighted<TaskStatus>({ todo: 30, in_progress: 14, waiting: 10, done: 20, cancelled: 10, archived: 16 });
@@ -150,12 +152,13 @@ async function seed(): Promise<void> {
       due_date: rng.chance(0.88) ? plusDays(BASE_DATE, rng.int(-12, 12)) : undefined,
       bundle_id: rng.chance(0.4) ? rng.pick(activeBundles).bundle_id : undefined,
       creator: assignee && assignee.role === 'operator' && rng.chance(0.3) ? assignee : admin,
-      path: pathTo(target),
+      path: pathTo(target).map((to) => ({ to, by: assignee && assignee.role === 'operator' && rng.chance(0.5) ? assignee : admin })),
     };
   });
   for (const op of operators) {
-    for (const due of [localDateOf(NOW_A, op.timezone), localDateOf(NOW_B, op.timezone), NOW_A.toISOString().slice(0, 10)]) {
-      plans.push({ title: `Pinned ${op.display_name} ${due}`, assignee: op, due_date: due, bundle_id: undefined, creator: op, path: [] });
+    const dues = [localDateOf(NOW_A, op.timezone), localDateOf(NOW_B, op.timezone), NOW_A.toISOString().slice(0, 10)];
+    for (const [k, due] of [...dues, ...dues].entries()) {
+      plans.push({ title: `Pinned ${op.display_name} #${k} ${due}`, assignee: op, due_date: due, bundle_id: undefined, creator: op, path: [] as { to: TaskStatus; by: User }[] });
     }
   }
   // An eighth of the random tasks (and every pinned one) go through the services with their
@@ -163,25 +166,26 @@ async function seed(): Promise<void> {
   // the same sparse-index attributes) with their history, so several hundred load in seconds.
   const viaService = plans.filter((plan, i) => i % 8 === 0 || plan.title.startsWith('Pinned'));
   const batched = plans.filter((plan, i) => !(i % 8 === 0 || plan.title.startsWith('Pinned')));
-  await pool(viaService, CONCURRENCY, async (plan) => {
-    let task = await store.tasks.create({
-      title: plan.title,
-      assignee_id: plan.assignee?.user_id,
-      due_date: plan.due_date,
-      bundle_id: plan.bundle_id,
-      actor: actorOf(plan.creator),
+  const serviceTasks = async () => {
+    await pool(viaService, CONCURRENCY, async (plan) => {
+      let task = await store.tasks.create({
+        title: plan.title,
+        assignee_id: plan.assignee?.user_id,
+        due_date: plan.due_date,
+        bundle_id: plan.bundle_id,
+        actor: actorOf(plan.creator),
+      });
+      const history: { from_status: TaskStatus; to_status: TaskStatus; actor_id: string }[] = [];
+      for (const { to, by: actor } of plan.path) {
+        const moved = await store.tasks.transition({ task_id: task.task_id, to, actor: actorOf(actor), expected_version: task.version });
+        expect(moved.task.status).toBe(to);
+        history.push({ from_status: task.status, to_status: to, actor_id: actor.user_id });
+        task = moved.task;
+      }
+      model.tasks.set(task.task_id, task);
+      model.history.set(task.task_id, history);
     });
-    const history: { from_status: TaskStatus; to_status: TaskStatus; actor_id: string }[] = [];
-    for (const to of plan.path) {
-      const actor = plan.assignee && plan.assignee.role === 'operator' && rng.chance(0.5) ? plan.assignee : admin;
-      const moved = await store.tasks.transition({ task_id: task.task_id, to, actor: actorOf(actor), expected_version: task.version });
-      expect(moved.task.status).toBe(to);
-      history.push({ from_status: task.status, to_status: to, actor_id: actor.user_id });
-      task = moved.task;
-    }
-    model.tasks.set(task.task_id, task);
-    model.history.set(task.task_id, history);
-  });
+  };
   const at = clock.toISOString();
   const batchTasks: Task[] = [];
   const batchTransitions: TaskTransition[] = [];
@@ -202,7 +206,7 @@ async function seed(): Promise<void> {
       version: 1,
     };
     const history: { from_status: TaskStatus; to_status: TaskStatus; actor_id: string }[] = [];
-    for (const to of plan.path) {
+    for (const { to } of plan.path) {
       const transition_id = newId('task_transition', clock);
       batchTransitions.push({ transition_id, task_id: task.task_id, from_status: task.status, to_status: to, actor_id: admin.user_id, at });
       history.push({ from_status: task.status, to_status: to, actor_id: admin.user_id });
@@ -215,15 +219,48 @@ async function seed(): Promise<void> {
     model.tasks.set(task.task_id, task);
     model.history.set(task.task_id, history);
   }
-  const entities = store.service.entities;
-  const putTasks = await entities.task.put(batchTasks).go({ concurrency: 4 });
-  const putTransitions = await entities.task_transition.put(batchTransitions).go({ concurrency: 4 });
-  expect(putTasks.unprocessed).toEqual([]);
-  expect(putTransitions.unprocessed).toEqual([]);
+  const batchWrites = async () => {
+    const entities = store.service.entities;
+    const putTasks = await entities.task.put(batchTasks).go({ concurrency: 6 });
+    const putTransitions = await entities.task_transition.put(batchTransitions).go({ concurrency: 6 });
+    expect(putTasks.unprocessed).toEqual([]);
+    expect(putTransitions.unprocessed).toEqual([]);
+  };
+  const notificationsPhase = async () => {
+    // Notifications with distinct due times around now; some claimed, sent or dismissed. Its own
+    // PRNG: this phase runs alongside the task writes.
+    const nrng = createRng(SEED + 2);
+    const inputs = Array.from({ length: 32 }, (_, i) => ({
+      kind: nrng.pick(['task_due', 'follow_up', 'announcement']),
+      message: `Notice ${i}`,
+      due_at: new Date(NOW_A.getTime() + (i * 53 - 900) * 60_000 + nrng.int(0, 59) * 1000).toISOString(),
+      recipient_id: nrng.chance(0.7) ? (nrng.chance(0.4) ? operators[0]! : nrng.pick(assignees)).user_id : undefined,
+    }));
+    const notifications = await pool(inputs, 4, (input) => store.notifications.create(input));
+    for (const n of notifications) model.notifications.set(n.notification_id, n);
+    const due = notifications.filter((n) => Date.parse(n.due_at) <= NOW_A.getTime());
+    for (const n of nrng.shuffle(due).slice(0, 6)) {
+      expect(await store.notifications.claim({ notification_id: n.notification_id, worker_id: 'seed-worker' })).toBe(true);
+      const sent = nrng.chance(0.5) ? await store.notifications.markSent({ notification_id: n.notification_id, worker_id: 'seed-worker' }) : undefined;
+      model.notifications.set(n.notification_id, sent ?? (await store.notifications.get(n.notification_id))!);
+    }
+    for (const n of notifications.filter((x) => x.recipient_id).slice(0, 4)) {
+      const recipient = assignees.find((u) => u.user_id === n.recipient_id)!;
+      if (model.notifications.get(n.notification_id)!.status !== 'pending') continue;
+      model.notifications.set(n.notification_id, await store.notifications.dismiss({ notification_id: n.notification_id, actor: actorOf(recipient) }));
+    }
+    for (const n of notifications.filter((x) => !x.recipient_id).slice(0, 3)) {
+      if (model.notifications.get(n.notification_id)!.status !== 'pending') continue;
+      model.notifications.set(n.notification_id, await store.notifications.dismiss({ notification_id: n.notification_id, actor: actorOf(nrng.pick(operators)) }));
+    }
+  };
+  // The three are independent: run them at once.
+  await Promise.all([serviceTasks(), batchWrites(), notificationsPhase()]);
 
   // Files and artifacts on some tasks.
   const all = tasks();
   const fileTargets = Array.from({ length: 14 }, () => rng.pick(all));
+  const artifactTargets = Array.from({ length: 8 }, () => rng.pick(all));
   const files = await pool(fileTargets, 4, (task, i) =>
     store.files.register({
       task_id: task.task_id,
@@ -237,36 +274,11 @@ async function seed(): Promise<void> {
     }),
   );
   model.files.push(...files);
-  const artifacts = await pool(Array.from({ length: 8 }, () => rng.pick(all)), 4, (task, i) =>
+  const artifacts = await pool(artifactTargets, 4, (task, i) =>
     store.artifacts.create({ task_id: task.task_id, kind: 'generated_doc', uri: `https://example.org/a/${i}`, actor: adminActor }),
   );
   model.artifacts.push(...artifacts);
 
-  // Notifications with distinct due times around now; some claimed, sent or dismissed.
-  const notifications = await pool(Array.from({ length: 32 }, (_, i) => i), 4, (i) =>
-    store.notifications.create({
-      kind: rng.pick(['task_due', 'follow_up', 'announcement']),
-      message: `Notice ${i}`,
-      due_at: new Date(NOW_A.getTime() + (i * 53 - 900) * 60_000 + rng.int(0, 59) * 1000).toISOString(),
-      recipient_id: rng.chance(0.7) ? (rng.chance(0.4) ? operators[0]! : rng.pick(assignees)).user_id : undefined,
-    }),
-  );
-  for (const n of notifications) model.notifications.set(n.notification_id, n);
-  const due = notifications.filter((n) => Date.parse(n.due_at) <= NOW_A.getTime());
-  for (const n of rng.shuffle(due).slice(0, 6)) {
-    expect(await store.notifications.claim({ notification_id: n.notification_id, worker_id: 'seed-worker' })).toBe(true);
-    const sent = rng.chance(0.5) ? await store.notifications.markSent({ notification_id: n.notification_id, worker_id: 'seed-worker' }) : undefined;
-    model.notifications.set(n.notification_id, sent ?? (await store.notifications.get(n.notification_id))!);
-  }
-  for (const n of notifications.filter((x) => x.recipient_id).slice(0, 4)) {
-    const recipient = assignees.find((u) => u.user_id === n.recipient_id)!;
-    if (model.notifications.get(n.notification_id)!.status !== 'pending') continue;
-    model.notifications.set(n.notification_id, await store.notifications.dismiss({ notification_id: n.notification_id, actor: actorOf(recipient) }));
-  }
-  for (const n of notifications.filter((x) => !x.recipient_id).slice(0, 3)) {
-    if (model.notifications.get(n.notification_id)!.status !== 'pending') continue;
-    model.notifications.set(n.notification_id, await store.notifications.dismiss({ notification_id: n.notification_id, actor: actorOf(rng.pick(operators)) }));
-  }
   seedMs = performance.now() - started;
 }
 
@@ -473,14 +485,17 @@ describe('paging', () => {
   function pagedCalls(): { name: string; fetch: (options: PageOptions) => Promise<Page<unknown>> }[] {
     const busiest = [admin, ...operators].map((u) => ({ u, n: tasks().filter((t) => t.assignee_id === u.user_id).length })).sort((a, b) => b.n - a.n)[0]!.u;
     const bigBundle = [...model.bundles.values()].map((b) => ({ b, n: tasks().filter((t) => t.bundle_id === b.bundle_id).length })).sort((a, b) => b.n - a.n)[0]!.b;
-    const longHistory = [...model.history.entries()].sort((a, b) => b[1].length - a[1].length)[0]![0];
+    const todayCase = [admin, ...operators]
+      .flatMap((u) => [u.timezone, 'UTC'].map((zone) => ({ u, zone, n: tasks().filter((t) => isOpen(t) && t.assignee_id === u.user_id && t.due_date === localDateOf(clock, zone)).length })))
+      .sort((a, b) => b.n - a.n)[0]!;
+    const longHistory = tasks().map((t) => ({ id: t.task_id, n: model.history.get(t.task_id)?.length ?? 0 })).sort((a, b) => b.n - a.n)[0]!.id;
     const recipients = [...model.notifications.values()].map((n) => n.recipient_id).filter((id): id is string => id !== undefined);
     const busiestRecipient = [...new Set(recipients)].sort((a, b) => recipients.filter((r) => r === b).length - recipients.filter((r) => r === a).length)[0]!;
     return [
       { name: 'listOverdue team', fetch: (o) => store.tasks.listOverdue({ today: plusDays(BASE_DATE, 9), ...o }) },
       { name: 'listOverdue operator', fetch: (o) => store.tasks.listOverdue({ today: plusDays(BASE_DATE, 9), assignee_id: busiest.user_id, ...o }) },
       { name: 'listUpcoming', fetch: (o) => store.tasks.listUpcoming({ assignee_id: busiest.user_id, from: plusDays(BASE_DATE, -12), days: 30, ...o }) },
-      { name: 'listToday', fetch: (o) => store.tasks.listToday({ assignee_id: busiest.user_id, time_zone: busiest.timezone, ...o }) },
+      { name: 'listToday', fetch: (o) => store.tasks.listToday({ assignee_id: todayCase.u.user_id, time_zone: todayCase.zone, ...o }) },
       { name: 'listByAssigneeStatus', fetch: (o) => store.tasks.listByAssigneeStatus({ assignee_id: busiest.user_id, status: 'todo', ...o }) },
       { name: 'listByBundle', fetch: (o) => store.tasks.listByBundle({ bundle_id: bigBundle.bundle_id, ...o }) },
       { name: 'history', fetch: (o) => store.tasks.history(longHistory, o) },
