@@ -188,7 +188,7 @@ describe('exstate local --endpoint (a DynamoDB Local that is already running, e.
     const run = await exstate(['local', '--endpoint', table.endpoint, '--json'], cliEnv({ DATAOPS_EXECUTION_TABLE: name }));
     expect(run.code, run.stderr).toBe(0);
     const info = parseJson<{ pid: number | null; table: string; table_created: boolean; fixture: { loaded: boolean; items: number }; env: Record<string, string>; report: { call: string; rows: number }[] }>(run);
-    expect(info).toMatchObject({ pid: null, table: name, table_created: true, fixture: { loaded: true, items: 53 }, env: { DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name } });
+    expect(info).toMatchObject({ pid: null, table: name, table_created: true, fixture: { loaded: true, items: 59 }, env: { DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name } });
     expect(info.report.find((r) => r.call === 'bundles.listActive')!.rows).toBe(rows('bundle').filter((b) => b.status === 'active').length);
   });
 

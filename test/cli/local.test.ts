@@ -78,7 +78,7 @@ describe('exstate local', () => {
       port,
       table: 'dataops-execution-local',
       table_created: true,
-      fixture: { loaded: true, items: 53 },
+      fixture: { loaded: true, items: 59 },
       env: { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`, DATAOPS_EXECUTION_TABLE: 'dataops-execution-local' },
     });
     expect(isAlive(info.pid)).toBe(true);
@@ -115,7 +115,7 @@ describe('exstate local', () => {
     expect(isAlive(pid)).toBe(true);
     expect(screen).toContain(`endpoint  http://127.0.0.1:${port}`);
     expect(screen).toContain('table     dataops-execution-local  (created from lambda-functions/execution-state.template.json)');
-    expect(screen).toMatch(/fixture   loaded 53 items, dates rebased to \d{4}-\d{2}-\d{2}/);
+    expect(screen).toMatch(/fixture   loaded 59 items, dates rebased to \d{4}-\d{2}-\d{2}/);
     expect(screen).toContain(`export DYNAMODB_ENDPOINT=http://127.0.0.1:${port}`);
     expect(screen).toContain('export DATAOPS_EXECUTION_TABLE=dataops-execution-local');
     expect(screen).toMatch(/│ Access pattern\s+│ Service call\s+│ Index\s+│ Rows\s+│ Requests\s+│ Read units │/);

@@ -40,7 +40,7 @@ describe('exportExecutionData on the fixture', () => {
     const { result, dir } = exported;
     const expected = Object.fromEntries(durableEntries().map((entry) => [entry.exportName, fixture.entities[entry.entity]?.length ?? 0]));
     expect(result.counts).toEqual(expected);
-    expect(result.counts).toMatchObject({ users: 4, bundles: 4, template_instances: 1, recurring_schedules: 2, tasks: 14, files: 3, notifications: 6 });
+    expect(result.counts).toMatchObject({ users: 4, bundles: 4, template_instances: 1, recurring_schedules: 2, tasks: 20, files: 3, notifications: 6 });
     const manifest = await readManifest(dir);
     expect(manifest).toEqual(result.manifest);
     expect(manifest.schema_version).toBe(SCHEMA_VERSION);

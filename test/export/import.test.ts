@@ -99,7 +99,7 @@ describe('importExecutionData', () => {
     const target = await freshTable('dry');
     const result = await importExecutionData({ client: target.client, tableName: target.tableName, dir: exported.dir, dryRun: true });
     expect(result).toMatchObject({ dryRun: true, written: 0, preexistingItems: false });
-    expect(result.counts.tasks).toBe(14);
+    expect(result.counts.tasks).toBe(20);
     expect(result.validation.ok).toBe(true);
     expect(await countTableItems(target.client, target.tableName)).toEqual({});
   });
@@ -114,8 +114,8 @@ describe('importExecutionData', () => {
     const error = await importExecutionData({ client: target.client, tableName: target.tableName, dir }).catch((e: unknown) => e);
     expect(isPortableExportError(error, 'EXPORT_INVALID')).toBe(true);
     const findings = (error as PortableExportError).details.findings as { code: string; file: string; line: number; field: string }[];
-    expect(findings).toEqual([expect.objectContaining({ code: 'DANGLING_REFERENCE', file: 'tasks.jsonl', line: 14, field: 'bundle_id' })]);
-    expect((error as Error).message).toMatch(/tasks\.jsonl:14 bundle_id/);
+    expect(findings).toEqual([expect.objectContaining({ code: 'DANGLING_REFERENCE', file: 'tasks.jsonl', line: lines.length, field: 'bundle_id' })]);
+    expect((error as Error).message).toContain(`tasks.jsonl:${lines.length} bundle_id`);
     expect(await countTableItems(target.client, target.tableName)).toEqual({});
   });
 

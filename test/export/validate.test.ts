@@ -60,7 +60,7 @@ describe('validateExport', () => {
     for (const finding of dangling) expect(finding.message).toMatch(/does not resolve to any exported task$/);
     expect(result.findings.find((f) => f.code === 'INVALID_JSON')).toMatchObject({ file: 'tasks.jsonl', line: 6 });
     expect(result.findings.find((f) => f.code === 'TRUNCATED_LINE')).toMatchObject({ file: 'tasks.jsonl', line: 6 });
-    expect(result.findings.find((f) => f.code === 'COUNT_MISMATCH')!.message).toMatch(/14 rows, the file has 6/);
+    expect(result.findings.find((f) => f.code === 'COUNT_MISMATCH')!.message).toMatch(/20 rows, the file has 6/);
   });
 
   it('catches a file cut exactly at a line boundary by count and checksum', async () => {
@@ -197,8 +197,8 @@ describe('validateExport', () => {
     await resealManifest(dir);
     const result = await validateExport(dir, { maxFindings: 3 });
     expect(result.findings).toHaveLength(3);
-    expect(result.totalFindings).toBe(14);
-    expect(result.findingCounts).toEqual({ INVALID_ENUM: 14 });
+    expect(result.totalFindings).toBe(20);
+    expect(result.findingCounts).toEqual({ INVALID_ENUM: 20 });
     expect(result.truncated).toBe(true);
   });
 });
