@@ -13,7 +13,7 @@ import { createCliClient } from './connect.js';
 import { CliError, EXIT_CODES } from './errors.js';
 import { printJson, renderFields, type Output } from './format.js';
 import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
-import { attachRequestMeter } from './request-meter.js';
+import { attachRequestLog } from '../local/request-log.js';
 import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
@@ -116,7 +116,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       throw new CliError(`Table ${tableName} at ${endpoint} does not match the template (${drift.join('; ')}): ${startOver}.`, EXIT_CODES.NO_TABLE);
     }
     const client = createCliClient(env);
-    const meter = attachRequestMeter(client);
+    const meter = attachRequestLog(client);
     const store = createExecutionStore({ client, tableName });
 
     const today = localDate(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');

@@ -11,7 +11,7 @@ import type { ExecutionStore } from '../store.js';
 import type { User } from '../services/users.js';
 import type { Task } from '../services/tasks.js';
 import type { Bundle } from '../services/bundles.js';
-import type { RequestMeter } from './request-meter.js';
+import type { RequestLog } from '../local/request-log.js';
 import { renderTable } from './format.js';
 
 export interface ReportRow {
@@ -83,7 +83,7 @@ function shortName(user: User): string {
 /** Runs every V1 read once; `today` is the team's calendar date (default: this machine's). */
 export async function runAccessPatternReport(
   store: ExecutionStore,
-  meter: RequestMeter,
+  meter: RequestLog,
   options: { today?: string; subjects?: ReportSubjects } = {},
 ): Promise<ReportRow[]> {
   const subjects = options.subjects ?? (await discoverSubjects(store));

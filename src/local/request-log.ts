@@ -8,6 +8,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 export interface LoggedRequest {
   command: string;
   input: Record<string, unknown>;
+  /** The GSI a Query or Scan used; undefined for the table. */
+  indexName?: string;
   scannedCount?: number;
   count?: number;
   consumedRead?: number;
@@ -23,6 +25,16 @@ export interface RequestLog {
   countOf(command: string): number;
   /** Totals over the requests logged since the last reset. */
   totals(): { requests: number; scanned: number; returned: number; read: number; write: number };
+  /** Runs `fn` and returns what it sent (run measurements one at a time). */
+  measure<T>(fn: () => Promise<T>): Promise<Measurement<T>>;
+}
+
+export interface Measurement<T> {
+  result: T;
+  requests: LoggedRequest[];
+  readUnits: number;
+  writeUnits: number;
+  ms: number;
 }
 
 const READS = new Set(['Query', 'Scan', 'GetItem', 'BatchGetItem', 'TransactGetItems']);
@@ -34,6 +46,8 @@ interface Capacity {
   GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
 }
 
+let attachments = 0;
+
 export function attachRequestLog(client: DynamoDBClient, options: { forbid?: string[] } = {}): RequestLog {
   const requests: LoggedRequest[] = [];
   client.middlewareStack.add(
@@ -44,6 +58,7 @@ export function attachRequestLog(client: DynamoDBClient, options: { forbid?: str
       // Ask for capacity per table and index; reading it back costs nothing.
       if (READS.has(command) || WRITES.has(command)) mutableInput.ReturnConsumedCapacity = 'INDEXES';
       const entry: LoggedRequest = { command, input: { ...mutableInput } };
+      if (typeof mutableInput.IndexName === 'string') entry.indexName = mutableInput.IndexName;
       requests.push(entry);
       const result = await next(args);
       const output = (result as unknown as { output?: Record<string, unknown> }).output ?? {};
@@ -65,7 +80,8 @@ export function attachRequestLog(client: DynamoDBClient, options: { forbid?: str
       }
       return result;
     },
-    { step: 'initialize', name: 'requestLog' },
+    // A unique name per log: several logs may watch one client.
+    { step: 'initialize', name: `requestLog${(attachments += 1)}` },
   );
   return {
     requests,
@@ -81,5 +97,19 @@ export function attachRequestLog(client: DynamoDBClient, options: { forbid?: str
       read: requests.reduce((sum, r) => sum + (r.consumedRead ?? 0), 0),
       write: requests.reduce((sum, r) => sum + (r.consumedWrite ?? 0), 0),
     }),
+    async measure<T>(fn: () => Promise<T>): Promise<Measurement<T>> {
+      const start = requests.length;
+      const started = performance.now();
+      const result = await fn();
+      const ms = performance.now() - started;
+      const sent = requests.slice(start);
+      return {
+        result,
+        requests: sent,
+        readUnits: sent.reduce((sum, r) => sum + (r.consumedRead ?? 0), 0),
+        writeUnits: sent.reduce((sum, r) => sum + (r.consumedWrite ?? 0), 0),
+        ms,
+      };
+    },
   };
 }
