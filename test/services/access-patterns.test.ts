@@ -221,8 +221,10 @@ async function seed(): Promise<void> {
   }
   const batchWrites = async () => {
     const entities = store.service.entities;
-    const putTasks = await entities.task.put(batchTasks).go({ concurrency: 6 });
-    const putTransitions = await entities.task_transition.put(batchTransitions).go({ concurrency: 6 });
+    const [putTasks, putTransitions] = await Promise.all([
+      entities.task.put(batchTasks).go({ concurrency: 4 }),
+      entities.task_transition.put(batchTransitions).go({ concurrency: 4 }),
+    ]);
     expect(putTasks.unprocessed).toEqual([]);
     expect(putTransitions.unprocessed).toEqual([]);
   };
