@@ -70,9 +70,10 @@ export function workerIdFor(context: { functionName?: string; awsRequestId?: str
 }
 
 function errorFields(error: unknown): Record<string, unknown> {
-  const e = error as { name?: string; code?: unknown; message?: string; cause?: { name?: string; code?: unknown } };
-  // ElectroDB wraps the SDK's error: its name (ResourceNotFoundException, ECONNREFUSED...) is the useful part.
-  const cause = e?.cause ? (typeof e.cause.code === 'string' ? e.cause.code : e.cause.name) : undefined;
+  const e = error as { name?: string; code?: unknown; message?: string; $metadata?: unknown; cause?: { name?: string; code?: unknown } };
+  // The SDK's error name (ResourceNotFoundException, ECONNREFUSED...) is the useful part, whether
+  // it arrives wrapped (a typed store error's cause) or as the SDK threw it.
+  const cause = e?.cause ? (typeof e.cause.code === 'string' ? e.cause.code : e.cause.name) : e?.$metadata !== undefined ? e.name : undefined;
   return {
     error: e?.name ?? 'Error',
     ...(e?.code !== undefined ? { code: e.code } : {}),

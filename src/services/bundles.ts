@@ -7,6 +7,7 @@ import { assertId, newId } from '../ids.js';
 import { BUNDLE_STAGES, BUNDLE_STATUSES, TEXT_LIMITS, type BundleStage, type BundleStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
+  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -25,6 +26,7 @@ import {
   optionalText,
   page,
   translateError,
+  write,
 } from './common.js';
 import type { Task } from './tasks.js';
 import type { FileRecord, Artifact } from './files.js';
@@ -113,7 +115,7 @@ export function createBundlesService(ctx: ServiceContext) {
 
   async function read(bundle_id: string): Promise<Bundle> {
     try {
-      const { data } = await entities.bundle.get({ bundle_id }).go({ consistent: true });
+      const { data } = await entities.bundle.get({ bundle_id }).go({ ...GO, consistent: true });
       if (!data) throw new NotFoundError(`Bundle ${bundle_id} does not exist`, { field: 'bundle_id' });
       return data as Bundle;
     } catch (error) {
@@ -170,7 +172,7 @@ export function createBundlesService(ctx: ServiceContext) {
     async get(bundle_id: string): Promise<Bundle | null> {
       const id = assertId('bundle', bundle_id);
       try {
-        const { data } = await entities.bundle.get({ bundle_id: id }).go();
+        const { data } = await entities.bundle.get({ bundle_id: id }).go(GO);
         return (data as Bundle | null) ?? null;
       } catch (error) {
         throw translateError(error);
@@ -182,7 +184,7 @@ export function createBundlesService(ctx: ServiceContext) {
       const id = assertId('bundle', bundle_id);
       let data: { bundle: unknown[]; task: unknown[]; file: unknown[]; artifact: unknown[]; template_instance: unknown[] };
       try {
-        ({ data } = (await ctx.service.collections.bundle_detail({ bundle_id: id }).go({ pages: 'all' })) as unknown as { data: typeof data });
+        ({ data } = (await ctx.service.collections.bundle_detail({ bundle_id: id }).go({ ...GO, pages: 'all' })) as unknown as { data: typeof data });
       } catch (error) {
         throw translateError(error);
       }
@@ -225,12 +227,11 @@ export function createBundlesService(ctx: ServiceContext) {
       }
       if (current.status === 'archived') return current;
       const next: Bundle = { ...current, status: 'archived', updated_at: ctx.now().toISOString(), version: current.version + 1 };
-      await runTransaction(ctx.service, (tx) => [
-        {
-          commit: tx.bundle.put(compact(next)).where((a, op) => op.eq(a.version, current.version)).commit(),
-          onFailed: mustBeVersion('Bundle', bundle_id, current.version),
-        },
-      ]);
+      // One item: a conditional put on the version read (no transaction needed).
+      await write(
+        () => entities.bundle.put(compact(next)).where((a, op) => op.eq(a.version, current.version)).go(GO),
+        `Bundle ${bundle_id} changed since version ${current.version} was read: read it again and retry`,
+      );
       return next;
     },
 

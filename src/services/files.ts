@@ -7,6 +7,7 @@ import { assertId, newId } from '../ids.js';
 import { FILE_CATEGORIES, TEXT_LIMITS, type FileCategory } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
+  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -57,7 +58,7 @@ export interface Artifact {
 async function attachableTask(ctx: ServiceContext, task_id: string, actor: Actor, what: string): Promise<Task> {
   let task: Task | null;
   try {
-    ({ data: task } = (await ctx.entities.task.get({ task_id }).go({ consistent: true })) as { data: Task | null });
+    ({ data: task } = (await ctx.entities.task.get({ task_id }).go({ ...GO, consistent: true })) as { data: Task | null });
   } catch (error) {
     throw translateError(error);
   }

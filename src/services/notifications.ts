@@ -8,6 +8,7 @@ import { assertId, newId } from '../ids.js';
 import { NOTIFICATION_STATUSES, TEXT_LIMITS, type NotificationStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
+  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -54,7 +55,7 @@ export function createNotificationsService(ctx: ServiceContext) {
 
   async function read(notification_id: string): Promise<Notification> {
     try {
-      const { data } = await entities.notification.get({ notification_id }).go({ consistent: true });
+      const { data } = await entities.notification.get({ notification_id }).go({ ...GO, consistent: true });
       if (!data) throw new NotFoundError(`Notification ${notification_id} does not exist`, { field: 'notification_id' });
       return data as Notification;
     } catch (error) {
@@ -69,7 +70,7 @@ export function createNotificationsService(ctx: ServiceContext) {
    */
   async function replace(current: Notification, next: Notification): Promise<boolean> {
     try {
-      await write(() => entities.notification.put(compact(next)).where((a, op) => op.eq(a.version, current.version)).go());
+      await write(() => entities.notification.put(compact(next)).where((a, op) => op.eq(a.version, current.version)).go(GO));
       return true;
     } catch (error) {
       if (error instanceof ExecutionStoreError && error.code === 'CONFLICT') return false;
@@ -131,7 +132,7 @@ export function createNotificationsService(ctx: ServiceContext) {
 
     async get(notification_id: string): Promise<Notification | null> {
       const id = assertId('notification', notification_id);
-      const { data } = await entities.notification.get({ notification_id: id }).go();
+      const { data } = await entities.notification.get({ notification_id: id }).go(GO);
       return (data as Notification | null) ?? null;
     },
 

@@ -11,6 +11,7 @@ import { assertId, newId } from '../ids.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
+  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -183,7 +184,7 @@ export function createSchedulesService(ctx: ServiceContext) {
 
     async get(schedule_id: string): Promise<RecurringSchedule | null> {
       const id = assertId('recurring_schedule', schedule_id, 'schedule_id');
-      const { data } = await entities.recurring_schedule.get({ schedule_id: id }).go();
+      const { data } = await entities.recurring_schedule.get({ schedule_id: id }).go(GO);
       return (data as RecurringSchedule | null) ?? null;
     },
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { assertId, sha256Hex } from '../ids.js';
 import type { ServiceContext } from './context.js';
-import { assertInteger, assertKnownFields, assertObject, translateError } from './common.js';
+import { GO, assertInteger, assertKnownFields, assertObject, translateError } from './common.js';
 import { mustExist, runTransaction } from './transactions.js';
 
 export interface Session {
@@ -56,7 +56,8 @@ export function createSessionsService(ctx: ServiceContext) {
     async resolve(token: string): Promise<Session | null> {
       const session_id = sessionIdOf(token);
       try {
-        const { data } = await entities.session.get({ session_id }).go();
+        // Strongly consistent: a session revoked a moment ago must not resolve.
+        const { data } = await entities.session.get({ session_id }).go({ ...GO, consistent: true });
         if (!data) return null;
         return data.expires_at * 1000 > ctx.now().getTime() ? (data as Session) : null;
       } catch (error) {
@@ -67,7 +68,7 @@ export function createSessionsService(ctx: ServiceContext) {
     async revoke(token: string): Promise<void> {
       const session_id = sessionIdOf(token);
       try {
-        await entities.session.delete({ session_id }).go();
+        await entities.session.delete({ session_id }).go(GO);
       } catch (error) {
         throw translateError(error);
       }

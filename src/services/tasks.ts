@@ -18,6 +18,7 @@ import {
 } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
+  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -127,7 +128,7 @@ export function createTasksService(ctx: ServiceContext) {
 
   async function read(task_id: string): Promise<Task> {
     try {
-      const { data } = await entities.task.get({ task_id }).go({ consistent: true });
+      const { data } = await entities.task.get({ task_id }).go({ ...GO, consistent: true });
       if (!data) throw new NotFoundError(`Task ${task_id} does not exist`, { field: 'task_id' });
       return data as Task;
     } catch (error) {
@@ -172,7 +173,7 @@ export function createTasksService(ctx: ServiceContext) {
 
   async function countFiles(task_id: string): Promise<number> {
     try {
-      const { data } = await entities.file.query.byTask({ task_id }).go({ limit: 1, pages: 1 });
+      const { data } = await entities.file.query.byTask({ task_id }).go({ ...GO, limit: 1, pages: 1 });
       return data.length;
     } catch (error) {
       throw translateError(error);
@@ -234,7 +235,7 @@ export function createTasksService(ctx: ServiceContext) {
     async get(task_id: string): Promise<Task | null> {
       const id = assertId('task', task_id);
       try {
-        const { data } = await entities.task.get({ task_id: id }).go();
+        const { data } = await entities.task.get({ task_id: id }).go(GO);
         return (data as Task | null) ?? null;
       } catch (error) {
         throw translateError(error);
@@ -345,7 +346,7 @@ export function createTasksService(ctx: ServiceContext) {
       if (input.time_zone !== undefined) {
         timeZone = assertTimeZone(input.time_zone, 'time_zone');
       } else {
-        const { data: user } = await entities.user.get({ user_id: assignee_id }).go();
+        const { data: user } = await entities.user.get({ user_id: assignee_id }).go(GO);
         if (!user) throw new NotFoundError(`User ${assignee_id} does not exist`, { field: 'assignee_id' });
         timeZone = user.timezone;
       }
@@ -394,7 +395,7 @@ export function createTasksService(ctx: ServiceContext) {
   };
 
   async function readBundle(bundle_id: string) {
-    const { data: bundle } = await entities.bundle.get({ bundle_id }).go({ consistent: true });
+    const { data: bundle } = await entities.bundle.get({ bundle_id }).go({ ...GO, consistent: true });
     if (!bundle) throw new NotFoundError(`Bundle ${bundle_id} of this task does not exist`, { field: 'bundle_id' });
     return bundle;
   }

@@ -4,7 +4,7 @@
  */
 import { ConflictError, ExecutionStoreError, NotFoundError } from '../errors.js';
 import type { ExecutionService } from '../entities/index.js';
-import { translateError } from './common.js';
+import { GO, translateError } from './common.js';
 
 /** What a failed condition on one transaction item means to the caller. */
 export type OnConditionFailed = (() => ExecutionStoreError) | undefined;
@@ -46,7 +46,8 @@ export async function runTransaction(service: ExecutionService, build: (entities
         items = build(entities);
         return items.map((item) => item.commit) as never;
       })
-      .go()) as unknown as TransactionResult;
+      // ElectroDB passes the option through to its driver; its transaction types omit it.
+      .go(GO as never)) as unknown as TransactionResult;
   } catch (error) {
     throw translateError(error);
   }

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
 import { TEXT_LIMITS, USER_ROLES, type UserRole, type UserStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
-import { assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError } from './common.js';
+import { GO, assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError } from './common.js';
 import { runTransaction } from './transactions.js';
 
 export interface User {
@@ -68,7 +68,7 @@ export function createUsersService(ctx: ServiceContext) {
     async get(user_id: string): Promise<User | null> {
       const id = assertId('user', user_id);
       try {
-        const { data } = await entities.user.get({ user_id: id }).go();
+        const { data } = await entities.user.get({ user_id: id }).go(GO);
         return (data as User | null) ?? null;
       } catch (error) {
         throw translateError(error);
@@ -86,7 +86,7 @@ export function createUsersService(ctx: ServiceContext) {
     async getByEmail(email: string): Promise<User | null> {
       const normalized = normalizeEmail(email);
       try {
-        const { data } = await entities.user.query.byEmail({ email: normalized }).go({ limit: 1, pages: 1 });
+        const { data } = await entities.user.query.byEmail({ email: normalized }).go({ ...GO, limit: 1, pages: 1 });
         return (data[0] as User | undefined) ?? null;
       } catch (error) {
         throw translateError(error);
