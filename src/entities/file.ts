@@ -1,6 +1,6 @@
 import { createSchema } from 'electrodb';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { FILE_CATEGORIES, TEXT_LIMITS } from '../vocabulary.js';
+import { FILE_CATEGORIES } from '../vocabulary.js';
 import { optionalRef, ownId, requiredRef, requiredText, tags, timestamps } from './attributes.js';
 
 /** Metadata of a file stored in S3 (never the bytes): where it is, what it is, who uploaded it. */

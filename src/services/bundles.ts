@@ -27,6 +27,8 @@ import {
   page,
   translateError,
   write,
+  readExisting,
+  getOrNull,
 } from './common.js';
 import type { Task } from './tasks.js';
 import type { FileRecord, Artifact } from './files.js';
@@ -113,15 +115,7 @@ function assertLinks(value: unknown): BundleLink[] {
 export function createBundlesService(ctx: ServiceContext) {
   const { entities } = ctx;
 
-  async function read(bundle_id: string): Promise<Bundle> {
-    try {
-      const { data } = await entities.bundle.get({ bundle_id }).go({ ...GO, consistent: true });
-      if (!data) throw new NotFoundError(`Bundle ${bundle_id} does not exist`, { field: 'bundle_id' });
-      return data as Bundle;
-    } catch (error) {
-      throw translateError(error);
-    }
-  }
+  const read = (bundle_id: string) => readExisting<Bundle>(entities.bundle.get({ bundle_id }), 'Bundle', bundle_id, 'bundle_id');
 
   function ownerCheck(tx: TransactionEntities, owner_id: string): TransactionItem {
     return {
@@ -170,13 +164,7 @@ export function createBundlesService(ctx: ServiceContext) {
     },
 
     async get(bundle_id: string): Promise<Bundle | null> {
-      const id = assertId('bundle', bundle_id);
-      try {
-        const { data } = await entities.bundle.get({ bundle_id: id }).go(GO);
-        return (data as Bundle | null) ?? null;
-      } catch (error) {
-        throw translateError(error);
-      }
+      return getOrNull<Bundle>(entities.bundle.get({ bundle_id: assertId('bundle', bundle_id) }));
     },
 
     /** The bundle with its tasks, files, artifacts and template instance: one collection Query (per 1 MB page). */

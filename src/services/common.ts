@@ -2,7 +2,7 @@
  * Small helpers every service uses: input checks that produce VALIDATION errors, actor rules,
  * pagination, and translation of ElectroDB/DynamoDB failures into the store's typed errors.
  */
-import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
+import { ConflictError, ExecutionStoreError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId } from '../ids.js';
 import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
@@ -177,6 +177,35 @@ function rejectedStartKey(error: unknown): boolean {
  * AWS errors then arrive as the SDK threw them, which translateError handles by name.
  */
 export const GO = { originalErr: true } as const;
+
+interface Gettable {
+  go(options: Record<string, unknown>): Promise<{ data: unknown }>;
+}
+
+/** One GetItem: the item, or null when there is none. */
+export async function getOrNull<T>(get: Gettable): Promise<T | null> {
+  try {
+    const { data } = await get.go({ ...GO });
+    return (data as T | null) ?? null;
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+/**
+ * One strongly consistent GetItem of an item a decision depends on (the version before a
+ * write): NOT_FOUND when it does not exist.
+ */
+export async function readExisting<T>(get: Gettable, what: string, id: string, field: string): Promise<T> {
+  let data: unknown;
+  try {
+    ({ data } = await get.go({ ...GO, consistent: true }));
+  } catch (error) {
+    throw translateError(error);
+  }
+  if (!data) throw new NotFoundError(`${what} ${id} does not exist`, { field });
+  return data as T;
+}
 
 interface Goable<T> {
   go(options: Record<string, unknown>): Promise<{ data: T[]; cursor: string | null }>;

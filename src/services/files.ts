@@ -2,12 +2,11 @@
  * File metadata (the bytes live in S3) and artifacts, both attached to a task and listed with
  * one Query on the by-task index.
  */
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
 import { FILE_CATEGORIES, TEXT_LIMITS, type FileCategory } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
-  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -21,7 +20,7 @@ import {
   assertText,
   compact,
   page,
-  translateError,
+  readExisting,
 } from './common.js';
 import { mustExist, runTransaction } from './transactions.js';
 import type { Task } from './tasks.js';
@@ -56,13 +55,7 @@ export interface Artifact {
 
 /** Reads the task a file or artifact is attached to, and checks the actor may change it. */
 async function attachableTask(ctx: ServiceContext, task_id: string, actor: Actor, what: string): Promise<Task> {
-  let task: Task | null;
-  try {
-    ({ data: task } = (await ctx.entities.task.get({ task_id }).go({ ...GO, consistent: true })) as { data: Task | null });
-  } catch (error) {
-    throw translateError(error);
-  }
-  if (!task) throw new NotFoundError(`Task ${task_id} does not exist`, { field: 'task_id' });
+  const task = await readExisting<Task>(ctx.entities.task.get({ task_id }), 'Task', task_id, 'task_id');
   assertCanChangeTask(actor, task, what);
   return task;
 }

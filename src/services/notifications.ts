@@ -3,7 +3,7 @@
  * conditional write (status must still be pending at the version read), so among concurrent
  * workers exactly one gets `true` and the item leaves the pending view.
  */
-import { ConflictError, ExecutionStoreError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
 import { NOTIFICATION_STATUSES, TEXT_LIMITS, type NotificationStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
@@ -20,8 +20,9 @@ import {
   assertTimestamp,
   compact,
   page,
-  translateError,
   write,
+  readExisting,
+  getOrNull,
 } from './common.js';
 import { mustExist, runTransaction, type TransactionItem } from './transactions.js';
 
@@ -53,15 +54,8 @@ function assertWorkerId(value: unknown): string {
 export function createNotificationsService(ctx: ServiceContext) {
   const { entities } = ctx;
 
-  async function read(notification_id: string): Promise<Notification> {
-    try {
-      const { data } = await entities.notification.get({ notification_id }).go({ ...GO, consistent: true });
-      if (!data) throw new NotFoundError(`Notification ${notification_id} does not exist`, { field: 'notification_id' });
-      return data as Notification;
-    } catch (error) {
-      throw translateError(error);
-    }
-  }
+  const read = (notification_id: string) =>
+    readExisting<Notification>(entities.notification.get({ notification_id }), 'Notification', notification_id, 'notification_id');
 
   /**
    * Replaces the notification if nobody changed it since `current` was read; false when someone
@@ -131,9 +125,7 @@ export function createNotificationsService(ctx: ServiceContext) {
     },
 
     async get(notification_id: string): Promise<Notification | null> {
-      const id = assertId('notification', notification_id);
-      const { data } = await entities.notification.get({ notification_id: id }).go(GO);
-      return (data as Notification | null) ?? null;
+      return getOrNull<Notification>(entities.notification.get({ notification_id: assertId('notification', notification_id) }));
     },
 
     /** Pending notifications with due_at <= now, oldest first: one Query per page on the sparse index. */

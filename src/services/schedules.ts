@@ -11,7 +11,6 @@ import { assertId, newId } from '../ids.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
-  GO,
   type Actor,
   type Page,
   type PageOptions,
@@ -28,6 +27,7 @@ import {
   localDate,
   optionalText,
   page,
+  getOrNull,
 } from './common.js';
 import type { Task } from './tasks.js';
 import { mustBeVersion, mustExist, runTransaction, type TransactionItem } from './transactions.js';
@@ -183,9 +183,7 @@ export function createSchedulesService(ctx: ServiceContext) {
     },
 
     async get(schedule_id: string): Promise<RecurringSchedule | null> {
-      const id = assertId('recurring_schedule', schedule_id, 'schedule_id');
-      const { data } = await entities.recurring_schedule.get({ schedule_id: id }).go(GO);
-      return (data as RecurringSchedule | null) ?? null;
+      return getOrNull<RecurringSchedule>(entities.recurring_schedule.get({ schedule_id: assertId('recurring_schedule', schedule_id, 'schedule_id') }));
     },
 
     /** Enabled schedules with next_run_at <= now + within_minutes: one Query per page on the sparse index. */

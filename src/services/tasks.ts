@@ -17,6 +17,7 @@ import {
   type TaskStatus,
 } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
+import type { Bundle } from './bundles.js';
 import {
   GO,
   type Actor,
@@ -41,6 +42,8 @@ import {
   optionalText,
   page,
   translateError,
+  readExisting,
+  getOrNull,
 } from './common.js';
 import { canTransition, TASK_TRANSITIONS } from './task-status.js';
 import { mustBeVersion, mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
@@ -126,15 +129,7 @@ const CALLER_SOURCES = TASK_SOURCES.filter((source) => source !== 'template' && 
 export function createTasksService(ctx: ServiceContext) {
   const { entities } = ctx;
 
-  async function read(task_id: string): Promise<Task> {
-    try {
-      const { data } = await entities.task.get({ task_id }).go({ ...GO, consistent: true });
-      if (!data) throw new NotFoundError(`Task ${task_id} does not exist`, { field: 'task_id' });
-      return data as Task;
-    } catch (error) {
-      throw translateError(error);
-    }
-  }
+  const read = (task_id: string) => readExisting<Task>(entities.task.get({ task_id }), 'Task', task_id, 'task_id');
 
   /** Reference checks that run inside the write transaction, so a reference cannot vanish in between. */
   function referenceChecks(tx: TransactionEntities, refs: { assignee_id?: string; bundle_id?: string; parent_task_id?: string }): TransactionItem[] {
@@ -233,13 +228,7 @@ export function createTasksService(ctx: ServiceContext) {
     },
 
     async get(task_id: string): Promise<Task | null> {
-      const id = assertId('task', task_id);
-      try {
-        const { data } = await entities.task.get({ task_id: id }).go(GO);
-        return (data as Task | null) ?? null;
-      } catch (error) {
-        throw translateError(error);
-      }
+      return getOrNull<Task>(entities.task.get({ task_id: assertId('task', task_id) }));
     },
 
     /** Edits user-editable fields; status changes go through `transition`. */
@@ -394,11 +383,7 @@ export function createTasksService(ctx: ServiceContext) {
     },
   };
 
-  async function readBundle(bundle_id: string) {
-    const { data: bundle } = await entities.bundle.get({ bundle_id }).go({ ...GO, consistent: true });
-    if (!bundle) throw new NotFoundError(`Bundle ${bundle_id} of this task does not exist`, { field: 'bundle_id' });
-    return bundle;
-  }
+  const readBundle = (bundle_id: string) => readExisting<Bundle>(entities.bundle.get({ bundle_id }), 'Bundle', bundle_id, 'bundle_id');
 
   /** The bundle half of completing a stage-moving task: a versioned put of the bundle. */
   function bundleStageChange(tx: TransactionEntities, bundle: Awaited<ReturnType<typeof readBundle>>, stage: BundleStage, at: string): TransactionItem {

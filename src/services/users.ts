@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
 import { TEXT_LIMITS, USER_ROLES, type UserRole, type UserStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
-import { GO, assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError } from './common.js';
+import { GO, assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError, getOrNull } from './common.js';
 import { runTransaction } from './transactions.js';
 
 export interface User {
@@ -66,13 +66,7 @@ export function createUsersService(ctx: ServiceContext) {
     },
 
     async get(user_id: string): Promise<User | null> {
-      const id = assertId('user', user_id);
-      try {
-        const { data } = await entities.user.get({ user_id: id }).go(GO);
-        return (data as User | null) ?? null;
-      } catch (error) {
-        throw translateError(error);
-      }
+      return getOrNull<User>(entities.user.get({ user_id: assertId('user', user_id) }));
     },
 
     /** Like get, but a missing user is a NOT_FOUND error. */
