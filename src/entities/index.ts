@@ -3,6 +3,7 @@
  * Schemas are plain data in one file each; this module only assembles them.
  */
 import { Entity, Service } from 'electrodb';
+import electroValidations from 'electrodb/src/validations.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { artifactSchema } from './artifact.js';
@@ -37,10 +38,10 @@ export const schemas = {
 
 export interface CreateEntitiesOptions {
   /**
-   * Run ElectroDB's JSON-schema validation of each model. The models are constants, validated
-   * by the test suite (test/entities), so production skips it: it is most of the cost of
-   * building the entities, paid on every Lambda cold start (see bench/RESULTS.md).
-   * Default: false.
+   * Run ElectroDB's JSON-schema validation of each model (when building each Entity, and when
+   * adding it to the Service). The models are constants, validated by the test suite
+   * (test/entities), so production skips it: it is most of the cost of building the service,
+   * paid on every Lambda cold start (see bench/RESULTS.md). Default: false.
    */
   validateModels?: boolean;
 }
@@ -75,7 +76,18 @@ export function createEntities(options: CreateEntitiesOptions = {}) {
 }
 
 export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string, options: CreateEntitiesOptions = {}) {
-  return new Service(createEntities(options), { client, table });
+  const entities = createEntities(options);
+  // Adding an entity to a Service first asks whether it is a raw model by running the full
+  // JSON-schema model validation on the Entity instance (and failing): about 4 ms per entity,
+  // the largest part of a cold start (bench/RESULTS.md §4). An Entity is never a raw model.
+  const original = electroValidations.testModel;
+  const skip = !options.validateModels && typeof original === 'function';
+  if (skip) electroValidations.testModel = (instance) => (instance instanceof Entity ? [false, ''] : original!(instance));
+  try {
+    return new Service(entities, { client, table });
+  } finally {
+    if (skip) electroValidations.testModel = original;
+  }
 }
 
 export type ExecutionService = ReturnType<typeof createExecutionService>;

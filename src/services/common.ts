@@ -111,10 +111,25 @@ export function assertTags(value: unknown, field = 'tags'): string[] {
   return value.map((tag, i) => assertText(tag, `${field}[${i}]`, 64));
 }
 
+/**
+ * Formatters per time zone. Building an Intl.DateTimeFormat costs tens of microseconds, more
+ * than the rest of a list call's own work; a handful of zones are ever in use, so keep them.
+ */
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = dateFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 export function assertTimeZone(value: unknown, field: string): string {
-  if (typeof value === 'string' && value.length <= 64) {
+  if (typeof value === 'string' && value.length > 0 && value.length <= 64) {
     try {
-      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      dateFormatter(value);
       return value;
     } catch {
       // fall through
@@ -272,7 +287,7 @@ export function addDays(date: string, days: number): string {
 
 /** The calendar date at `instant` in an IANA time zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const parts = dateFormatter(timeZone).formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
