@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import { optionalRef, ownId, requiredRef, requiredText, timestamps } from './attributes.js';
 
 /** Reserved slot: an output attached to a task (a generated document, a published page). */
-export const artifactSchema = createSchema({
+export const artifactSchema = defineSchema({
   model: { entity: 'artifact', version: '1', service: SERVICE_NAME },
   attributes: {
     artifact_id: ownId('artifact'),

@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { ASSISTANT_JOB_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
 import { optionalRef, optionalText, ownId, requiredRef, timestamps, version } from './attributes.js';
 
 /** Reserved slot: a unit of work for the (future) assistant, optionally about a task. */
-export const assistantJobSchema = createSchema({
+export const assistantJobSchema = defineSchema({
   model: { entity: 'assistant_job', version: '1', service: SERVICE_NAME },
   attributes: {
     job_id: ownId('assistant_job'),

@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { AUDITED_ENTITY_TYPES } from '../vocabulary.js';
 import { ownId, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
 
 /** Reserved slot: who did what to which entity, append-only. */
-export const auditEventSchema = createSchema({
+export const auditEventSchema = defineSchema({
   model: { entity: 'audit_event', version: '1', service: SERVICE_NAME },
   attributes: {
     event_id: ownId('audit_event'),

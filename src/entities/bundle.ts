@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { BUNDLE_STAGES, BUNDLE_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
 import { isText, optionalDate, optionalRef, optionalText, ownId, requiredRef, requiredText, tags, timestamps, version } from './attributes.js';
 
 /** A workflow bundle (a project such as an event): groups tasks, files and a template instance. */
-export const bundleSchema = createSchema({
+export const bundleSchema = defineSchema({
   model: { entity: 'bundle', version: '1', service: SERVICE_NAME },
   attributes: {
     bundle_id: ownId('bundle'),

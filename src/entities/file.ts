@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { FILE_CATEGORIES } from '../vocabulary.js';
 import { optionalRef, ownId, requiredRef, requiredText, tags, timestamps } from './attributes.js';
 
 /** Metadata of a file stored in S3 (never the bytes): where it is, what it is, who uploaded it. */
-export const fileSchema = createSchema({
+export const fileSchema = defineSchema({
   model: { entity: 'file', version: '1', service: SERVICE_NAME },
   attributes: {
     file_id: ownId('file'),

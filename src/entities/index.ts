@@ -3,7 +3,6 @@
  * Schemas are plain data in one file each; this module only assembles them.
  */
 import { Entity, Service } from 'electrodb';
-import electroValidations from 'electrodb/src/validations.js';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { artifactSchema } from './artifact.js';
@@ -78,17 +77,25 @@ export function createEntities(options: CreateEntitiesOptions = {}) {
 export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string, options: CreateEntitiesOptions = {}) {
   const entities = createEntities(options);
   // Adding an entity to a Service first asks whether it is a raw model by running the full
-  // JSON-schema model validation on the Entity instance (and failing): about 4 ms per entity,
-  // the largest part of a cold start (bench/RESULTS.md §4). An Entity is never a raw model.
-  const original = electroValidations.testModel;
+  // JSON-schema model validation on the Entity instance (which fails, as it should): several
+  // milliseconds per entity, the largest part of a cold start (bench/RESULTS.md §4). For an
+  // Entity instance ElectroDB's answer is the instance itself, so answer that directly.
+  const prototype = Service.prototype as unknown as JoinInference;
+  const original = prototype._inferJoinEntity;
   const skip = !options.validateModels && typeof original === 'function';
-  if (skip) electroValidations.testModel = (instance) => (instance instanceof Entity ? [false, ''] : original!(instance));
+  if (skip) {
+    prototype._inferJoinEntity = function inferJoinEntity(this: unknown, instance: unknown, joinOptions?: unknown) {
+      return instance instanceof Entity ? instance : original!.call(this, instance, joinOptions);
+    };
+  }
   try {
     return new Service(entities, { client, table });
   } finally {
-    if (skip) electroValidations.testModel = original;
+    if (skip) prototype._inferJoinEntity = original;
   }
 }
+
+type JoinInference = { _inferJoinEntity?: (this: unknown, instance: unknown, options?: unknown) => unknown };
 
 export type ExecutionService = ReturnType<typeof createExecutionService>;
 export type EntityName = keyof typeof schemas;

@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { NOTIFICATION_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
 import { optionalEpochSeconds, optionalRef, optionalTimestamp, ownId, requiredText, requiredTimestamp, timestamps, version } from './attributes.js';
@@ -8,7 +8,7 @@ import { ID_PATTERNS } from '../ids.js';
  * A reminder or notice. Without `recipient_id` it is for everyone; `dismissed_by` then records
  * who dismissed it, so dismissing hides it for that user only.
  */
-export const notificationSchema = createSchema({
+export const notificationSchema = defineSchema({
   model: { entity: 'notification', version: '1', service: SERVICE_NAME },
   attributes: {
     notification_id: ownId('notification'),

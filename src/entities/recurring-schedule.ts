@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import { optionalRef, optionalText, optionalTimestamp, ownId, requiredRef, requiredText, requiredTimestamp, tags, timestamps, version } from './attributes.js';
@@ -7,7 +7,7 @@ import { optionalRef, optionalText, optionalTimestamp, ownId, requiredRef, requi
  * Recurring work: a 5-field cron in an IANA time zone. The scheduler creates one task per
  * occurrence and advances `next_run_at` in the same transaction (see the schedules service).
  */
-export const recurringScheduleSchema = createSchema({
+export const recurringScheduleSchema = defineSchema({
   model: { entity: 'recurring_schedule', version: '1', service: SERVICE_NAME },
   attributes: {
     schedule_id: ownId('recurring_schedule'),

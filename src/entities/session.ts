@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { SESSION_ID_PATTERN } from '../ids.js';
 import { requiredRef, requiredTimestamp } from './attributes.js';
@@ -8,7 +8,7 @@ import { requiredRef, requiredTimestamp } from './attributes.js';
  * never stored, so a leaked table or export cannot be replayed as a login. Ephemeral: not
  * exported, deleted by TTL after `expires_at`.
  */
-export const sessionSchema = createSchema({
+export const sessionSchema = defineSchema({
   model: { entity: 'session', version: '1', service: SERVICE_NAME },
   attributes: {
     session_id: { type: 'string', required: true, readOnly: true, validate: (value: string) => SESSION_ID_PATTERN.test(value) },

@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TASK_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
 import { optionalText, ownId, requiredRef, requiredTimestamp } from './attributes.js';
@@ -7,7 +7,7 @@ import { optionalText, ownId, requiredRef, requiredTimestamp } from './attribute
  * One status change of a task. Append-only: written in the same transaction as the task's
  * version bump, never updated or deleted. ULID IDs keep the history in order.
  */
-export const taskTransitionSchema = createSchema({
+export const taskTransitionSchema = defineSchema({
   model: { entity: 'task_transition', version: '1', service: SERVICE_NAME },
   attributes: {
     transition_id: ownId('task_transition'),

@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { BUNDLE_STAGES, TASK_SOURCES, TASK_STATUSES, TEXT_LIMITS, isOpenTaskStatus } from '../vocabulary.js';
 import {
@@ -29,7 +29,7 @@ interface TaskIndexInput {
 const openAssigned = (item: TaskIndexInput) => isOpenTaskStatus(item.status) && !!item.assignee_id && !!item.due_date;
 const openDated = (item: TaskIndexInput) => isOpenTaskStatus(item.status) && !!item.due_date;
 
-export const taskSchema = createSchema({
+export const taskSchema = defineSchema({
   model: { entity: 'task', version: '1', service: SERVICE_NAME },
   attributes: {
     task_id: ownId('task'),

@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import { isText, ownId, requiredDate, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
@@ -8,7 +8,7 @@ import { isText, ownId, requiredDate, requiredRef, requiredText, requiredTimesta
  * in the process-knowledge repository; this records which template at which commit produced
  * which tasks, so the bundle can be traced back to the exact definition.
  */
-export const templateInstanceSchema = createSchema({
+export const templateInstanceSchema = defineSchema({
   model: { entity: 'template_instance', version: '1', service: SERVICE_NAME },
   attributes: {
     template_instance_id: ownId('template_instance'),

@@ -1,4 +1,4 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TEXT_LIMITS } from '../vocabulary.js';
 import { isText, requiredRef, requiredTimestamp } from './attributes.js';
@@ -8,7 +8,7 @@ import { isText, requiredRef, requiredTimestamp } from './attributes.js';
  * user with the same address fails the `attribute_not_exists` condition of the transaction that
  * creates the user. Derived data: the export omits it and the import rebuilds it from users.
  */
-export const userEmailSchema = createSchema({
+export const userEmailSchema = defineSchema({
   model: { entity: 'user_email', version: '1', service: SERVICE_NAME },
   attributes: {
     email: { type: 'string', required: true, readOnly: true, validate: (value: string) => isText(value, TEXT_LIMITS.email) },

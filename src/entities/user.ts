@@ -1,10 +1,10 @@
-import { createSchema } from 'electrodb';
+import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TEXT_LIMITS, USER_ROLES, USER_STATUSES } from '../vocabulary.js';
 import { isText, ownId, requiredText, timestamps, version } from './attributes.js';
 
 /** An operator identity. Authentication (passwords, SSO) lives elsewhere; no secrets here. */
-export const userSchema = createSchema({
+export const userSchema = defineSchema({
   model: { entity: 'user', version: '1', service: SERVICE_NAME },
   attributes: {
     user_id: ownId('user'),
