@@ -2,14 +2,14 @@
  * One measured operation in a fresh process, so its peak memory (maxRSS) is its own.
  * Prints one JSON line: { ms, rows, maxRssMiB }. Used by bench/export-import.ts.
  *
- *   tsx bench/child.ts export|scan|import|batch-write  <endpoint> <table> <dir> [segments]
+ *   tsx bench/child.ts export|scan|import|batch-write  <endpoint> <table> <dir> [segments] [sort budget MiB]
  */
 import { readFileSync } from 'node:fs';
 import { BatchWriteItemCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { exportExecutionData, importExecutionData } from '../src/export/index.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const [mode, endpoint, tableName, dir, segmentsArg] = process.argv.slice(2);
+const [mode, endpoint, tableName, dir, segmentsArg, sortBudgetMiB] = process.argv.slice(2);
 const segments = Number(segmentsArg ?? 4);
 const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 10 });
 
@@ -55,7 +55,16 @@ async function main(): Promise<void> {
   let rows: number;
   switch (mode) {
     case 'export': {
-      const result = await exportExecutionData({ client, tableName: tableName!, outDir: dir!, segments, overwrite: true, validate: false, progress: false });
+      const result = await exportExecutionData({
+        client,
+        tableName: tableName!,
+        outDir: dir!,
+        segments,
+        overwrite: true,
+        validate: false,
+        progress: false,
+        ...(sortBudgetMiB ? { sortMemoryBytes: Number(sortBudgetMiB) * 2 ** 20 } : {}),
+      });
       rows = Object.values(result.counts).reduce((a, b) => a + b, 0);
       break;
     }

@@ -141,7 +141,7 @@ export function renderResults(report: BenchReport): string {
 
   out.push('## 5. Export and import throughput');
   out.push('');
-  out.push('Every run in a fresh process (peak memory = that process\'s maxRSS). The export scans with 4 parallel segments, parses every item through its entity, sorts by ID with a bounded in-memory buffer (spilling sorted runs to disk beyond it), writes JSONL and hashes it; the bare Scan only reads.');
+  out.push('Every run in a fresh process (peak memory = that process\'s maxRSS). The export scans with 4 parallel segments, parses every item through its entity, sorts by ID with a bounded in-memory buffer (spilling sorted runs to disk beyond it), writes JSONL and hashes it; the bare Scan only reads (run before and after the export; the faster run is shown).');
   out.push('');
   const exportRows: (string | number)[][] = [];
   for (const e of report.exports) {
