@@ -11,12 +11,20 @@ export const LOCAL_TABLE_NAME = 'dataops-execution-local';
 export const LOCAL_STAGES = ['local', 'test'] as const;
 export const LOCAL_NODE_ENVS = ['test', 'development'] as const;
 
-export interface ExecutionStoreConfig {
-  tableName: string;
+export interface ClientSettings {
   /** DynamoDB endpoint override (DynamoDB Local); undefined means the AWS regional endpoint. */
   endpoint: string | undefined;
-  /** AWS region; DynamoDB Local accepts any. */
-  region: string;
+  /** AWS region; undefined leaves it to the AWS SDK (Lambda always sets AWS_REGION). DynamoDB Local accepts any. */
+  region: string | undefined;
+  /**
+   * Use dummy credentials: an endpoint override is set and AWS_ACCESS_KEY_ID is not (DynamoDB
+   * Local accepts any credentials; a profile or SSO session is not consulted for it).
+   */
+  localCredentials: boolean;
+}
+
+export interface ExecutionStoreConfig extends ClientSettings {
+  tableName: string;
   stage: string | undefined;
   /** True when local defaults are allowed (local/test stage or NODE_ENV). */
   isLocal: boolean;
@@ -43,14 +51,21 @@ export function resolveTableName(env: Env = process.env): string {
   );
 }
 
-export function loadConfig(env: Env = process.env): ExecutionStoreConfig {
+/** How to reach DynamoDB: DYNAMODB_ENDPOINT, AWS_REGION / AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID. */
+export function resolveClientSettings(env: Env = process.env): ClientSettings {
   const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
-  const isLocal = isLocalEnvironment(env);
   return {
-    tableName: resolveTableName(env),
     endpoint,
-    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || (endpoint || isLocal ? 'local' : 'us-east-1'),
+    region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || (endpoint ? 'local' : undefined),
+    localCredentials: endpoint !== undefined && !env.AWS_ACCESS_KEY_ID?.trim(),
+  };
+}
+
+export function loadConfig(env: Env = process.env): ExecutionStoreConfig {
+  return {
+    ...resolveClientSettings(env),
+    tableName: resolveTableName(env),
     stage: env.DATAOPS_STAGE?.trim() || undefined,
-    isLocal,
+    isLocal: isLocalEnvironment(env),
   };
 }

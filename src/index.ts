@@ -5,7 +5,7 @@
  *   const store = createExecutionStore(); // once per container, outside the handler
  */
 export { createExecutionStore, createDynamoDbClient, type ExecutionStore, type ExecutionStoreOptions } from './store.js';
-export { loadConfig, resolveTableName, LOCAL_TABLE_NAME, type ExecutionStoreConfig } from './config.js';
+export { loadConfig, resolveClientSettings, resolveTableName, LOCAL_TABLE_NAME, type ClientSettings, type ExecutionStoreConfig } from './config.js';
 export * from './errors.js';
 export { ID_PREFIXES, ID_PATTERNS, isId, assertId, newId, type IdKind } from './ids.js';
 export * from './vocabulary.js';

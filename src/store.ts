@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, resolveTableName } from './config.js';
+import { loadConfig, resolveClientSettings, resolveTableName } from './config.js';
 import { ValidationError } from './errors.js';
 import { createExecutionService, type ExecutionService } from './entities/index.js';
 import type { ServiceContext } from './services/context.js';
@@ -27,19 +27,13 @@ export interface ExecutionStoreOptions {
   now?: () => Date;
 }
 
-/** A DynamoDB client configured from the environment (DYNAMODB_ENDPOINT, AWS_REGION). */
+/** A DynamoDB client configured from the environment (see resolveClientSettings in src/config.ts). */
 export function createDynamoDbClient(env: Record<string, string | undefined> = process.env): DynamoDBClient {
-  const endpoint = env.DYNAMODB_ENDPOINT?.trim() || undefined;
-  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || (endpoint ? 'local' : undefined);
+  const { endpoint, region, localCredentials } = resolveClientSettings(env);
   return new DynamoDBClient({
     ...(region ? { region } : {}),
-    ...(endpoint
-      ? {
-          endpoint,
-          // DynamoDB Local accepts any credentials; real ones still win when the environment has them.
-          ...(env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-        }
-      : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(localCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LOCAL_TABLE_NAME, loadConfig, resolveTableName } from '../src/config.js';
+import { LOCAL_TABLE_NAME, loadConfig, resolveClientSettings, resolveTableName } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('table-name configuration', () => {
@@ -37,5 +37,16 @@ describe('table-name configuration', () => {
     const config = loadConfig({ DATAOPS_EXECUTION_TABLE: 't', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' });
     expect(config.endpoint).toBe('http://127.0.0.1:8000');
     expect(loadConfig({ DATAOPS_EXECUTION_TABLE: 't' }).endpoint).toBeUndefined();
+  });
+
+  it('uses dummy credentials only for an endpoint override without AWS_ACCESS_KEY_ID, and leaves the region to the SDK in AWS', () => {
+    expect(resolveClientSettings({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' })).toEqual({ endpoint: 'http://127.0.0.1:8000', region: 'local', localCredentials: true });
+    expect(resolveClientSettings({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', AWS_ACCESS_KEY_ID: 'AKIA…', AWS_REGION: 'eu-west-1' })).toEqual({
+      endpoint: 'http://127.0.0.1:8000',
+      region: 'eu-west-1',
+      localCredentials: false,
+    });
+    expect(resolveClientSettings({ AWS_REGION: 'eu-central-1' })).toEqual({ endpoint: undefined, region: 'eu-central-1', localCredentials: false });
+    expect(resolveClientSettings({})).toEqual({ endpoint: undefined, region: undefined, localCredentials: false });
   });
 });
