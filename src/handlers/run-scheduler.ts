@@ -7,6 +7,7 @@
  * of scope for V1: a claimed notification is logged as what would be sent and stays `claimed`.
  */
 import type { ExecutionStore } from '../store.js';
+import { isExecutionStoreError } from '../errors.js';
 import type { Notification } from '../services/notifications.js';
 
 export interface SchedulerSummary {
@@ -130,6 +131,10 @@ export async function runScheduler(store: ExecutionStore, options: SchedulerRunO
         assignee_id: task.assignee_id,
       });
     }
+    for (const failure of result.failed) {
+      summary.errors += 1;
+      log({ level: 'error', msg: 'materializing a due schedule failed; retried next run', schedule_id: failure.schedule_id, cause: failure.code, message: failure.message });
+    }
   } catch (error) {
     summary.errors += 1;
     log({ level: 'error', msg: 'materializing due schedules failed', ...errorFields(error) });
@@ -158,6 +163,11 @@ export async function runScheduler(store: ExecutionStore, options: SchedulerRunO
                 summary.lost += 1;
               }
             } catch (error) {
+              // Gone since it was listed (TTL, another worker's cleanup): nothing to claim.
+              if (isExecutionStoreError(error, 'NOT_FOUND')) {
+                summary.lost += 1;
+                return;
+              }
               summary.errors += 1;
               log({ level: 'error', msg: 'claiming notification failed', notification_id: notification.notification_id, ...errorFields(error) });
             }

@@ -14,6 +14,7 @@ import {
   addDays,
   assertActor,
   assertBoolean,
+  assertCanAssign,
   assertCanMutate,
   assertDate,
   assertEnum,
@@ -256,13 +257,15 @@ export function createBundlesService(ctx: ServiceContext) {
         assertObject(definition, field);
         assertKnownFields(definition as unknown as Record<string, unknown>, ['ref', 'title', 'offset_days', 'assignee_id', 'instructions_url', 'required_link_name', 'requires_file', 'stage_on_complete'], field);
         const ref = assertText(definition.ref, `${field}.ref`, TEXT_LIMITS.short);
+        const assignee_id = definition.assignee_id == null ? undefined : assertId('user', definition.assignee_id, `${field}.assignee_id`);
+        assertCanAssign(actor, assignee_id, 'instantiate template tasks for');
         if (refs.has(ref)) throw new ValidationError(`${field}.ref "${ref}" appears twice: refs must be unique within a template`, { field: `${field}.ref` });
         refs.add(ref);
         return compact({
           task_id: newId('task', now),
           title: assertText(definition.title, `${field}.title`, TEXT_LIMITS.title),
           status: 'todo' as const,
-          assignee_id: definition.assignee_id == null ? undefined : assertId('user', definition.assignee_id, `${field}.assignee_id`),
+          assignee_id,
           bundle_id,
           template_instance_id,
           template_task_ref: ref,

@@ -68,6 +68,16 @@ export function assertCanChangeTask(actor: Actor, task: { task_id: string; assig
   }
 }
 
+/** Operators assign work only to themselves (or nobody); admins to anyone. */
+export function assertCanAssign(actor: Actor, assignee_id: string | undefined, what: string): void {
+  if (actor.role === 'operator' && assignee_id !== undefined && assignee_id !== actor.user_id) {
+    throw new ForbiddenError(`Operators can only ${what} themselves (or nobody); ask an admin to assign work to ${assignee_id}`, {
+      field: 'assignee_id',
+      actor_id: actor.user_id,
+    });
+  }
+}
+
 export function assertEnum<T extends string>(values: readonly T[], value: unknown, field: string): T {
   if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
   throw new ValidationError(`${field} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}`, { field });
@@ -112,8 +122,9 @@ export function assertTags(value: unknown, field = 'tags'): string[] {
 }
 
 /**
- * Formatters per time zone. Building an Intl.DateTimeFormat costs tens of microseconds, more
- * than the rest of a list call's own work; a handful of zones are ever in use, so keep them.
+ * Formatters per canonical time zone. Building an Intl.DateTimeFormat costs tens of
+ * microseconds, more than the rest of a list call's own work; there are a few hundred zones at
+ * most, and only canonical names (assertTimeZone's result) are keys, so the cache is bounded.
  */
 const dateFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -126,13 +137,24 @@ function dateFormatter(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Validates an IANA time zone and returns its canonical spelling (Intl accepts any letter case). */
+const canonicalZones = new Map<string, string>();
+
 export function assertTimeZone(value: unknown, field: string): string {
   if (typeof value === 'string' && value.length > 0 && value.length <= 64) {
+    const known = canonicalZones.get(value);
+    if (known) return known;
+    let canonical: string | undefined;
     try {
-      dateFormatter(value);
-      return value;
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
     } catch {
-      // fall through
+      // not a zone
+    }
+    if (canonical) {
+      dateFormatter(canonical);
+      // Spellings seen (bounded: callers can vary the letter case of any zone).
+      if (canonicalZones.size < 1000) canonicalZones.set(value, canonical);
+      return canonical;
     }
   }
   throw new ValidationError(`${field} must be an IANA time zone such as Europe/Berlin; got ${JSON.stringify(value)}`, { field });

@@ -22,7 +22,7 @@ import {
   page,
   readExisting,
 } from './common.js';
-import { mustExist, runTransaction } from './transactions.js';
+import { mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
 import type { Task } from './tasks.js';
 
 export interface FileRecord {
@@ -53,11 +53,28 @@ export interface Artifact {
   updated_at: string;
 }
 
-/** Reads the task a file or artifact is attached to, and checks the actor may change it. */
-async function attachableTask(ctx: ServiceContext, task_id: string, actor: Actor, what: string): Promise<Task> {
+/**
+ * The task a file or artifact is attached to, checked for the actor, and the bundle it goes
+ * under: the task's own, or an explicit one only when the task has none (an attachment cannot
+ * show up in another bundle than its task's).
+ */
+async function attachment(ctx: ServiceContext, task_id: string, explicitBundle: string | undefined, actor: Actor, what: string): Promise<{ task: Task; bundle_id: string | undefined }> {
   const task = await readExisting<Task>(ctx.entities.task.get({ task_id }), 'Task', task_id, 'task_id');
   assertCanChangeTask(actor, task, what);
-  return task;
+  if (explicitBundle !== undefined && task.bundle_id !== undefined && explicitBundle !== task.bundle_id) {
+    throw new ValidationError(`bundle_id ${explicitBundle} is not the bundle of task ${task_id} (${task.bundle_id}): leave bundle_id out to use the task's`, { field: 'bundle_id' });
+  }
+  return { task, bundle_id: explicitBundle ?? task.bundle_id };
+}
+
+/** Inside the write: the task still exists, and so does an explicitly given bundle. */
+function attachmentChecks(tx: TransactionEntities, task_id: string, explicitBundle: string | undefined): TransactionItem[] {
+  return [
+    { commit: tx.task.check({ task_id }).where((a, op) => op.exists(a.task_id)).commit(), onFailed: mustExist('task_id', task_id, 'task') },
+    ...(explicitBundle
+      ? [{ commit: tx.bundle.check({ bundle_id: explicitBundle }).where((a, op) => op.exists(a.bundle_id)).commit(), onFailed: mustExist('bundle_id', explicitBundle, 'bundle') }]
+      : []),
+  ];
 }
 
 export function createFilesService(ctx: ServiceContext) {
@@ -97,13 +114,13 @@ export function createFilesService(ctx: ServiceContext) {
         category: input.category === undefined ? ('document' as const) : assertEnum(FILE_CATEGORIES, input.category, 'category'),
         tags: assertTags(input.tags),
       };
-      const task = await attachableTask(ctx, task_id, actor, 'register files');
+      const { bundle_id } = await attachment(ctx, task_id, explicitBundle, actor, 'register files');
       const now = ctx.now();
       const at = now.toISOString();
       const file: FileRecord = compact({
         file_id: newId('file', now),
         task_id,
-        bundle_id: explicitBundle ?? task.bundle_id,
+        bundle_id,
         storage_bucket: bucket,
         content_type: contentType,
         sha256,
@@ -112,16 +129,7 @@ export function createFilesService(ctx: ServiceContext) {
         created_at: at,
         updated_at: at,
       });
-      await runTransaction(ctx.service, (tx) => [
-        { commit: tx.file.create(file).commit() },
-        {
-          commit: tx.task.check({ task_id }).where((a, op) => op.exists(a.task_id)).commit(),
-          onFailed: mustExist('task_id', task_id, 'task'),
-        },
-        ...(explicitBundle
-          ? [{ commit: tx.bundle.check({ bundle_id: explicitBundle }).where((a, op) => op.exists(a.bundle_id)).commit(), onFailed: mustExist('bundle_id', explicitBundle, 'bundle') }]
-          : []),
-      ]);
+      await runTransaction(ctx.service, (tx) => [{ commit: tx.file.create(file).commit() }, ...attachmentChecks(tx, task_id, explicitBundle)]);
       return file;
     },
 
@@ -144,23 +152,20 @@ export function createArtifactsService(ctx: ServiceContext) {
       if (!/^[a-z][a-z0-9_]{0,63}$/.test(kind)) throw new ValidationError('kind must be a snake_case word like generated_doc', { field: 'kind' });
       const uri = assertText(input.uri, 'uri', TEXT_LIMITS.url);
       const explicitBundle = input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id');
-      const task = await attachableTask(ctx, task_id, actor, 'attach artifacts');
+      const { bundle_id } = await attachment(ctx, task_id, explicitBundle, actor, 'attach artifacts');
       const now = ctx.now();
       const at = now.toISOString();
       const artifact: Artifact = compact({
         artifact_id: newId('artifact', now),
         task_id,
-        bundle_id: explicitBundle ?? task.bundle_id,
+        bundle_id,
         kind,
         uri,
         created_by: actor.user_id,
         created_at: at,
         updated_at: at,
       });
-      await runTransaction(ctx.service, (tx) => [
-        { commit: tx.artifact.create(artifact).commit() },
-        { commit: tx.task.check({ task_id }).where((a, op) => op.exists(a.task_id)).commit(), onFailed: mustExist('task_id', task_id, 'task') },
-      ]);
+      await runTransaction(ctx.service, (tx) => [{ commit: tx.artifact.create(artifact).commit() }, ...attachmentChecks(tx, task_id, explicitBundle)]);
       return artifact;
     },
 

@@ -102,8 +102,9 @@ export function createNotificationsService(ctx: ServiceContext) {
         dismissed_by: [],
         expires_at:
           input.expires_at === undefined
-            ? Math.floor(Date.parse(due_at) / 1000) + 90 * 24 * 3600
-            : assertInteger(input.expires_at, 'expires_at', 1, 2 ** 31 * 2),
+            ? Math.floor(Math.max(Date.parse(due_at), now.getTime()) / 1000) + 90 * 24 * 3600
+            : // TTL must not delete a notification before it is due.
+              assertInteger(input.expires_at, 'expires_at', Math.floor(Math.max(Date.parse(due_at), now.getTime()) / 1000) + 1, 2 ** 31 * 2),
         created_at: at,
         updated_at: at,
         version: 1,
@@ -145,17 +146,23 @@ export function createNotificationsService(ctx: ServiceContext) {
       assertObject(input, 'input');
       const notification_id = assertId('notification', input.notification_id);
       const worker_id = assertWorkerId(input.worker_id);
-      const current = await read(notification_id);
-      const now = ctx.now();
-      if (current.status !== 'pending' || Date.parse(current.due_at) > now.getTime()) return false;
-      return replace(current, {
-        ...current,
-        status: 'claimed',
-        claimed_by: worker_id,
-        claimed_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        version: current.version + 1,
-      });
+      // A lost race with a write that is not a claim (a user dismissing a broadcast) must not
+      // leave the notification unclaimed: read again and retry while it is still pending.
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const current = await read(notification_id);
+        const now = ctx.now();
+        if (current.status !== 'pending' || Date.parse(current.due_at) > now.getTime()) return false;
+        const won = await replace(current, {
+          ...current,
+          status: 'claimed',
+          claimed_by: worker_id,
+          claimed_at: now.toISOString(),
+          updated_at: now.toISOString(),
+          version: current.version + 1,
+        });
+        if (won) return true;
+      }
+      return false;
     },
 
     /** Records delivery by the worker that holds the claim. */

@@ -16,6 +16,7 @@ import {
   type PageOptions,
   assertActor,
   assertBoolean,
+  assertCanAssign,
   assertCanMutate,
   assertInteger,
   assertKnownFields,
@@ -56,6 +57,8 @@ export interface MaterializeResult {
   created: Task[];
   /** Due schedules another worker materialized first. */
   skipped: number;
+  /** Due schedules that could not be materialized this run (retried on the next). */
+  failed: { schedule_id: string; code: string; message: string }[];
 }
 
 /** Parses a 5-field cron (minute hour day-of-month month day-of-week) in a time zone. */
@@ -80,11 +83,19 @@ export function nextRunAfter(cron: Cron, after: Date): string | null {
 export function createSchedulesService(ctx: ServiceContext) {
   const { entities } = ctx;
 
+  /** Enabled schedules with next_run_at <= `by`. The sort key continues after the timestamp (#schedule_id), so "< by + 1 ms" is "<= by". */
+  function dueBy(by: Date, options?: PageOptions): Promise<Page<RecurringSchedule>> {
+    const bound = new Date(by.getTime() + 1).toISOString();
+    return page(entities.recurring_schedule.query.enabledByNextRun({}).lt({ next_run_at: bound }), options) as Promise<Page<RecurringSchedule>>;
+  }
+
   async function materializeOne(schedule: RecurringSchedule, now: Date): Promise<Task | null> {
     const cron = parseCron(schedule.cron, schedule.time_zone);
-    const occurrenceDate = localDate(new Date(schedule.next_run_at), schedule.time_zone);
+    const occurrence = new Date(schedule.next_run_at);
+    const occurrenceDate = localDate(occurrence, schedule.time_zone);
     const at = now.toISOString();
-    const next = nextRunAfter(cron, now);
+    // The next run after both now and this occurrence, so the schedule always moves forward.
+    const next = nextRunAfter(cron, occurrence.getTime() > now.getTime() ? occurrence : now);
     const task: Task = compact({
       task_id: newId('task', now),
       title: schedule.title,
@@ -149,6 +160,8 @@ export function createSchedulesService(ctx: ServiceContext) {
       assertCanMutate(actor, 'create schedules');
       const time_zone = assertTimeZone(input.time_zone, 'time_zone');
       const cron = parseCron(input.cron, time_zone);
+      const assignee_id = input.assignee_id == null ? undefined : assertId('user', input.assignee_id, 'assignee_id');
+      assertCanAssign(actor, assignee_id, 'create schedules for');
       const now = ctx.now();
       const next = nextRunAfter(cron, now);
       if (next === null) throw new ValidationError('cron never fires after now: check the expression', { field: 'cron' });
@@ -158,7 +171,7 @@ export function createSchedulesService(ctx: ServiceContext) {
         title: assertText(input.title, 'title', TEXT_LIMITS.title),
         cron: String(input.cron).trim(),
         time_zone,
-        assignee_id: input.assignee_id == null ? undefined : assertId('user', input.assignee_id, 'assignee_id'),
+        assignee_id,
         bundle_id: input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id'),
         description: optionalText(input.description, 'description', TEXT_LIMITS.description),
         tags: assertTags(input.tags),
@@ -189,30 +202,36 @@ export function createSchedulesService(ctx: ServiceContext) {
     /** Enabled schedules with next_run_at <= now + within_minutes: one Query per page on the sparse index. */
     async listDueSoon(input: { within_minutes: number } & PageOptions): Promise<Page<RecurringSchedule>> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['within_minutes', 'limit', 'cursor'], 'schedules.listDueSoon');
       const within = assertInteger(input.within_minutes, 'within_minutes', 0, 60 * 24 * 366);
-      // The sort key continues after the timestamp (#schedule_id), so "< t + 1 ms" is "<= t".
-      const bound = new Date(ctx.now().getTime() + within * 60_000 + 1).toISOString();
-      return page(entities.recurring_schedule.query.enabledByNextRun({}).lt({ next_run_at: bound }), {
-        limit: input.limit,
-        cursor: input.cursor,
-      }) as Promise<Page<RecurringSchedule>>;
+      return dueBy(new Date(ctx.now().getTime() + within * 60_000), { limit: input.limit, cursor: input.cursor });
     },
 
-    /** Creates the task of every due occurrence, exactly once across concurrent workers. */
+    /**
+     * Creates the task of every due occurrence, exactly once across concurrent workers. A
+     * schedule that fails (throttling, a cron that no longer parses) is reported in `failed`
+     * and does not stop the others.
+     */
     async materializeDue(): Promise<MaterializeResult> {
+      // One clock reading for the whole run: the due list and each next run are computed from it.
       const now = ctx.now();
-      const due = (await this.listDueSoon({ within_minutes: 0 })).items;
+      const due = (await dueBy(now)).items;
       const created: Task[] = [];
+      const failed: MaterializeResult['failed'] = [];
       let skipped = 0;
       // A few at a time: enough to overlap round trips without bursting the table.
       for (let i = 0; i < due.length; i += 4) {
-        const results = await Promise.all(due.slice(i, i + 4).map((schedule) => materializeOne(schedule, now)));
-        for (const task of results) {
-          if (task) created.push(task);
+        const batch = due.slice(i, i + 4);
+        const results = await Promise.allSettled(batch.map((schedule) => materializeOne(schedule, now)));
+        results.forEach((result, j) => {
+          if (result.status === 'rejected') {
+            const error = result.reason as { code?: string; name?: string; message?: string };
+            failed.push({ schedule_id: batch[j]!.schedule_id, code: error?.code ?? error?.name ?? 'ERROR', message: error?.message ?? String(result.reason) });
+          } else if (result.value) created.push(result.value);
           else skipped += 1;
-        }
+        });
       }
-      return { created, skipped };
+      return { created, skipped, failed };
     },
   };
 }

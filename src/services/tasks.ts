@@ -26,6 +26,7 @@ import {
   addDays,
   assertActor,
   assertBoolean,
+  assertCanAssign,
   assertCanChangeTask,
   assertCanMutate,
   assertDate,
@@ -199,9 +200,7 @@ export function createTasksService(ctx: ServiceContext) {
       const actor = assertActor(input.actor);
       assertCanMutate(actor, 'create tasks');
       const assignee_id = input.assignee_id == null ? undefined : assertId('user', input.assignee_id, 'assignee_id');
-      if (actor.role === 'operator' && assignee_id !== undefined && assignee_id !== actor.user_id) {
-        assertCanChangeTask(actor, { task_id: '(new task)', assignee_id }, 'create tasks');
-      }
+      assertCanAssign(actor, assignee_id, 'create tasks for');
       const now = ctx.now();
       const at = now.toISOString();
       const task: Task = compact({
@@ -261,6 +260,7 @@ export function createTasksService(ctx: ServiceContext) {
       const next: Task = { ...current, ...validated, updated_at: ctx.now().toISOString(), version: current.version + 1 } as Task;
       for (const [key, value] of Object.entries(validated)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[key];
       const assigneeChanged = next.assignee_id !== undefined && next.assignee_id !== current.assignee_id;
+      if (assigneeChanged) assertCanAssign(actor, next.assignee_id, 'assign tasks to');
       await runTransaction(ctx.service, (tx) => [replace(tx, current, next), ...referenceChecks(tx, { assignee_id: assigneeChanged ? next.assignee_id : undefined })]);
       return next;
     },
@@ -330,6 +330,7 @@ export function createTasksService(ctx: ServiceContext) {
      */
     async listToday(input: { assignee_id: string; time_zone?: string } & PageOptions): Promise<Page<Task> & { today: string }> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'time_zone', 'limit', 'cursor'], 'tasks.listToday');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       let timeZone: string;
       if (input.time_zone !== undefined) {
@@ -347,6 +348,7 @@ export function createTasksService(ctx: ServiceContext) {
     /** Open tasks due before `today`: one operator's (one Query) or the whole team's (one Query on the team index). */
     async listOverdue(input: { today: string; assignee_id?: string } & PageOptions): Promise<Page<Task>> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['today', 'assignee_id', 'limit', 'cursor'], 'tasks.listOverdue');
       const today = assertDate(input.today, 'today');
       if (input.assignee_id !== undefined) {
         const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
@@ -358,6 +360,7 @@ export function createTasksService(ctx: ServiceContext) {
     /** Open tasks of an operator with from <= due_date < from + days. */
     async listUpcoming(input: { assignee_id: string; from: string; days: number } & PageOptions): Promise<Page<Task>> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'from', 'days', 'limit', 'cursor'], 'tasks.listUpcoming');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const from = assertDate(input.from, 'from');
       const days = assertInteger(input.days, 'days', 1, 366);
@@ -371,6 +374,7 @@ export function createTasksService(ctx: ServiceContext) {
 
     async listByAssigneeStatus(input: { assignee_id: string; status: TaskStatus } & PageOptions): Promise<Page<Task>> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'status', 'limit', 'cursor'], 'tasks.listByAssigneeStatus');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const status = assertEnum(TASK_STATUSES, input.status, 'status');
       return page(entities.task.query.byAssigneeStatus({ assignee_id, assigned_status: status }), pageOf(input)) as Promise<Page<Task>>;
@@ -378,6 +382,7 @@ export function createTasksService(ctx: ServiceContext) {
 
     async listByBundle(input: { bundle_id: string } & PageOptions): Promise<Page<Task>> {
       assertObject(input, 'input');
+      assertKnownFields(input as unknown as Record<string, unknown>, ['bundle_id', 'limit', 'cursor'], 'tasks.listByBundle');
       const bundle_id = assertId('bundle', input.bundle_id, 'bundle_id');
       return page(entities.task.query.byBundle({ bundle_id }), pageOf(input)) as Promise<Page<Task>>;
     },

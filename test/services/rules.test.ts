@@ -264,6 +264,20 @@ describe('permissions', () => {
     await unchanged(() => store.files.register({ task_id: theirs.task_id, storage_bucket: 'b-1', storage_key: 'k', filename: 'f', content_type: 'text/plain', size_bytes: 1, sha256: 'a'.repeat(64), actor: op }), 'FORBIDDEN');
     await unchanged(() => store.artifacts.create({ task_id: theirs.task_id, kind: 'doc', uri: 'https://x.example.org', actor: op }), 'FORBIDDEN');
     await unchanged(() => store.tasks.create({ title: 'For someone else', assignee_id: other.user_id, actor: op }), 'FORBIDDEN');
+    // Nor by handing an own or unassigned task over, a schedule, or a template task.
+    await unchanged(() => store.tasks.update({ task_id: nobodys.task_id, changes: { assignee_id: other.user_id }, expected_version: 2, actor: op }), 'FORBIDDEN');
+    await unchanged(() => store.schedules.create({ title: 'Theirs weekly', cron: '0 9 * * 1', time_zone: 'UTC', assignee_id: other.user_id, actor: op }), 'FORBIDDEN');
+    await unchanged(
+      () =>
+        store.bundles.instantiateTemplate({
+          template: { template_id: 'templates/x.yaml', template_version: 'abc1234', tasks: [{ ref: 'a', title: 'A', offset_days: 0, assignee_id: other.user_id }] },
+          title: 'X',
+          owner_id: me.user_id,
+          anchor_date: '2026-12-01',
+          actor: op,
+        }),
+      'FORBIDDEN',
+    );
     expect((await store.tasks.create({ title: 'For me', assignee_id: me.user_id, actor: op })).assignee_id).toBe(me.user_id);
     expect((await store.tasks.create({ title: 'For nobody', actor: op })).assignee_id).toBeUndefined();
     // Admin: anyone's task.
