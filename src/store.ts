@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadConfig, resolveClientSettings, resolveTableName } from './config.js';
+import { resolveClientSettings, resolveTableName } from './config.js';
 import { ValidationError } from './errors.js';
 import { createExecutionService, type ExecutionService } from './entities/index.js';
 import type { ServiceContext } from './services/context.js';
@@ -69,4 +69,3 @@ export function createExecutionStore(options: ExecutionStoreOptions = {}) {
 }
 
 export type ExecutionStore = ReturnType<typeof createExecutionStore>;
-export { loadConfig };

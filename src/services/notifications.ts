@@ -5,7 +5,7 @@
  */
 import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { NOTIFICATION_STATUSES, TEXT_LIMITS, type NotificationStatus } from '../vocabulary.js';
+import { TEXT_LIMITS, type NotificationStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
   GO,
@@ -213,5 +213,4 @@ export function createNotificationsService(ctx: ServiceContext) {
   };
 }
 
-export { NOTIFICATION_STATUSES };
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
