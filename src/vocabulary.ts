@@ -48,18 +48,3 @@ export type AuditedEntityType = (typeof AUDITED_ENTITY_TYPES)[number];
 export function isOpenTaskStatus(status: unknown): status is OpenTaskStatus {
   return (OPEN_TASK_STATUSES as readonly unknown[]).includes(status);
 }
-
-/** Length limits for free text: far below DynamoDB's 400 KB item limit, generous for people. */
-export const TEXT_LIMITS = {
-  title: 200,
-  description: 10_000,
-  message: 2_000,
-  note: 2_000,
-  comment: 5_000,
-  short: 200,
-  url: 2_048,
-  tag: 64,
-  tags: 50,
-  links: 50,
-  email: 254,
-} as const;

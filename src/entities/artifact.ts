@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
+
 import { optionalRef, ownId, requiredRef, requiredText, timestamps } from './attributes.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 /** Reserved slot: an output attached to a task (a generated document, a published page). */
 export const artifactSchema = defineSchema({

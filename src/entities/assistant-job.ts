@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { ASSISTANT_JOB_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
+import { ASSISTANT_JOB_STATUSES } from '../vocabulary.js';
 import { optionalRef, optionalText, ownId, requiredRef, timestamps, version } from './attributes.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 /** Reserved slot: a unit of work for the (future) assistant, optionally about a task. */
 export const assistantJobSchema = defineSchema({

@@ -4,24 +4,8 @@
  * friendlier message, but nothing that breaks these rules can be written through an entity.
  */
 import { ID_PATTERNS, type IdKind } from '../ids.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
+import { LIST_LIMITS, TEXT_LIMITS, isCalendarDate, isIsoTimestamp, isText } from '../formats.js';
 
-export const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-export const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function isIsoTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && ISO_TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
-}
-
-export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !CALENDAR_DATE.test(value)) return false;
-  const date = new Date(`${value}T00:00:00.000Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-}
-
-export function isText(value: unknown, max: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= max;
-}
 
 /** The entity's own ID: required, immutable, validated against its prefix. */
 export function ownId<K extends IdKind>(kind: K) {
@@ -64,7 +48,7 @@ export const tags = {
   required: true,
   default: () => [],
   items: { type: 'string', validate: (value: string) => isText(value, TEXT_LIMITS.tag) },
-  validate: (value: string[]) => value.length <= TEXT_LIMITS.tags,
+  validate: (value: string[]) => value.length <= LIST_LIMITS.tags,
 } as const;
 
 /** Creation and last-change times, set by the services from the store's clock. */

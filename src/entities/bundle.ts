@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { BUNDLE_STAGES, BUNDLE_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
-import { isText, optionalDate, optionalRef, optionalText, ownId, requiredRef, requiredText, tags, timestamps, version } from './attributes.js';
+import { BUNDLE_STAGES, BUNDLE_STATUSES } from '../vocabulary.js';
+import { optionalDate, optionalRef, optionalText, ownId, requiredRef, requiredText, tags, timestamps, version } from './attributes.js';
+import { TEXT_LIMITS, LIST_LIMITS, isText } from '../formats.js';
 
 /** A workflow bundle (a project such as an event): groups tasks, files and a template instance. */
 export const bundleSchema = defineSchema({
@@ -20,7 +21,7 @@ export const bundleSchema = defineSchema({
       type: 'list',
       required: true,
       default: () => [],
-      validate: (value: unknown[]) => value.length <= TEXT_LIMITS.links,
+      validate: (value: unknown[]) => value.length <= LIST_LIMITS.links,
       items: {
         type: 'map',
         properties: {

@@ -1,8 +1,9 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { NOTIFICATION_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
+import { NOTIFICATION_STATUSES } from '../vocabulary.js';
 import { optionalEpochSeconds, optionalRef, optionalTimestamp, ownId, requiredText, requiredTimestamp, timestamps, version } from './attributes.js';
 import { ID_PATTERNS } from '../ids.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 /**
  * A reminder or notice. Without `recipient_id` it is for everyone; `dismissed_by` then records

@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
+
 import { optionalRef, optionalText, optionalTimestamp, ownId, requiredRef, requiredText, requiredTimestamp, tags, timestamps, version } from './attributes.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 /**
  * Recurring work: a 5-field cron in an IANA time zone. The scheduler creates one task per

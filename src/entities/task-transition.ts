@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TASK_STATUSES, TEXT_LIMITS } from '../vocabulary.js';
+import { TASK_STATUSES } from '../vocabulary.js';
 import { optionalText, ownId, requiredRef, requiredTimestamp } from './attributes.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 /**
  * One status change of a task. Append-only: written in the same transaction as the task's

@@ -1,6 +1,6 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { BUNDLE_STAGES, TASK_SOURCES, TASK_STATUSES, TEXT_LIMITS, isOpenTaskStatus } from '../vocabulary.js';
+import { BUNDLE_STAGES, TASK_SOURCES, TASK_STATUSES, isOpenTaskStatus } from '../vocabulary.js';
 import {
   optionalDate,
   optionalRef,
@@ -13,6 +13,7 @@ import {
   timestamps,
   version,
 } from './attributes.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 interface TaskIndexInput {
   status?: string;

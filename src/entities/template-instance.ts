@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
-import { isText, ownId, requiredDate, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
+
+import { ownId, requiredDate, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
+import { TEXT_LIMITS, isText } from '../formats.js';
 
 /**
  * A runtime instance of a Git-backed template. The template itself (its tasks, SOP links) stays

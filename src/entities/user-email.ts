@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
-import { isText, requiredRef, requiredTimestamp } from './attributes.js';
+
+import { requiredRef, requiredTimestamp } from './attributes.js';
+import { TEXT_LIMITS, isText } from '../formats.js';
 
 /**
  * Uniqueness claim for a user's e-mail address: its primary key is the address, so a second

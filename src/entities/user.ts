@@ -1,7 +1,8 @@
 import { defineSchema } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { TEXT_LIMITS, USER_ROLES, USER_STATUSES } from '../vocabulary.js';
-import { isText, ownId, requiredText, timestamps, version } from './attributes.js';
+import { USER_ROLES, USER_STATUSES } from '../vocabulary.js';
+import { ownId, requiredText, timestamps, version } from './attributes.js';
+import { TEXT_LIMITS, isText } from '../formats.js';
 
 /** An operator identity. Authentication (passwords, SSO) lives elsewhere; no secrets here. */
 export const userSchema = defineSchema({

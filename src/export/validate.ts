@@ -17,7 +17,7 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Service } from 'electrodb';
 import { createEntities, type EntityName } from '../entities/index.js';
-import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
+import { isCalendarDate, isIsoTimestamp } from '../formats.js';
 import { ID_PATTERNS, type IdKind } from '../ids.js';
 import { readLines, sha256File, type LineReadSummary } from './lines.js';
 import { MANIFEST_FILE, readManifestText, type ExportManifest } from './manifest.js';

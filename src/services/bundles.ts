@@ -4,7 +4,7 @@
  */
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { BUNDLE_STAGES, BUNDLE_STATUSES, TEXT_LIMITS, type BundleStage, type BundleStatus } from '../vocabulary.js';
+import { BUNDLE_STAGES, BUNDLE_STATUSES, type BundleStage, type BundleStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
   GO,
@@ -34,6 +34,7 @@ import {
 import type { Task } from './tasks.js';
 import type { FileRecord, Artifact } from './files.js';
 import { mustBeVersion, mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
+import { TEXT_LIMITS, LIST_LIMITS } from '../formats.js';
 
 export interface BundleLink {
   name: string;
@@ -104,8 +105,8 @@ export const MAX_TEMPLATE_TASKS = 80;
 
 function assertLinks(value: unknown): BundleLink[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.length > TEXT_LIMITS.links) {
-    throw new ValidationError(`links must be a list of at most ${TEXT_LIMITS.links} { name, url } objects`, { field: 'links' });
+  if (!Array.isArray(value) || value.length > LIST_LIMITS.links) {
+    throw new ValidationError(`links must be a list of at most ${LIST_LIMITS.links} { name, url } objects`, { field: 'links' });
   }
   return value.map((link, i) => {
     assertObject(link, `links[${i}]`);

@@ -4,7 +4,7 @@
  */
 import { ConflictError, ExecutionStoreError, ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId } from '../ids.js';
-import { isCalendarDate, isIsoTimestamp } from '../entities/attributes.js';
+import { isCalendarDate, isIsoTimestamp } from '../formats.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { USER_ROLES, type UserRole } from '../vocabulary.js';
 

@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { FILE_CATEGORIES, TEXT_LIMITS, type FileCategory } from '../vocabulary.js';
+import { FILE_CATEGORIES, type FileCategory } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
   type Actor,
@@ -24,6 +24,7 @@ import {
 } from './common.js';
 import { mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
 import type { Task } from './tasks.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 export interface FileRecord {
   file_id: string;

@@ -5,7 +5,7 @@
  */
 import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { TEXT_LIMITS, type NotificationStatus } from '../vocabulary.js';
+import { type NotificationStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import {
   GO,
@@ -25,6 +25,7 @@ import {
   getOrNull,
 } from './common.js';
 import { mustExist, runTransaction, type TransactionItem } from './transactions.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 export interface Notification {
   notification_id: string;

@@ -8,7 +8,7 @@
 import { Cron } from 'croner';
 import { ExecutionStoreError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { TEXT_LIMITS } from '../vocabulary.js';
+
 import type { ServiceContext } from './context.js';
 import {
   type Actor,
@@ -32,6 +32,7 @@ import {
 } from './common.js';
 import type { Task } from './tasks.js';
 import { mustBeVersion, mustExist, runTransaction, type TransactionItem } from './transactions.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 export interface RecurringSchedule {
   schedule_id: string;

@@ -8,14 +8,7 @@
  */
 import { ConflictError, GuardFailedError, InvalidTransitionError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import {
-  TASK_SOURCES,
-  TASK_STATUSES,
-  TEXT_LIMITS,
-  type BundleStage,
-  type TaskSource,
-  type TaskStatus,
-} from '../vocabulary.js';
+import { TASK_SOURCES, TASK_STATUSES, type BundleStage, type TaskSource, type TaskStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import type { Bundle } from './bundles.js';
 import {
@@ -48,6 +41,7 @@ import {
 } from './common.js';
 import { canTransition, TASK_TRANSITIONS } from './task-status.js';
 import { mustBeVersion, mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 export interface Task {
   task_id: string;

@@ -4,10 +4,11 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { assertId, newId } from '../ids.js';
-import { TEXT_LIMITS, USER_ROLES, type UserRole, type UserStatus } from '../vocabulary.js';
+import { USER_ROLES, type UserRole, type UserStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import { GO, assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError, getOrNull } from './common.js';
 import { runTransaction } from './transactions.js';
+import { TEXT_LIMITS } from '../formats.js';
 
 export interface User {
   user_id: string;

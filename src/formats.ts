@@ -1,0 +1,316 @@
+/**
+ * The value rules of the execution-state model: each rule is named once here, with its predicate,
+ * the message a person reads when a value breaks it, its length limit and the Postgres CHECK that
+ * holds the same line in SQL. Every layer asks this module: the entities' `validate`, the
+ * services' input checks, the export validator and its Postgres DDL, the CLI's argument parsers.
+ * A rule changes here and nowhere else.
+ *
+ * Two cross-cutting guarantees live here too:
+ * - Text is Postgres-safe: no NUL (U+0000), which PostgreSQL `text` cannot hold, and no lone
+ *   UTF-16 surrogate, which cannot be encoded as UTF-8 (a restore would silently change it).
+ * - Dates and timestamps stay within 0001-01-01 … 9999-12-31: year 0 does not exist in
+ *   PostgreSQL, and a five-digit year does not fit the YYYY-MM-DD format.
+ */
+import { ValidationError } from './errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Limits
+
+/** Length limits (UTF-16 code units, as JavaScript counts): far below DynamoDB's 400 KB item limit, generous for people. */
+export const TEXT_LIMITS = {
+  title: 200,
+  description: 10_000,
+  message: 2_000,
+  note: 2_000,
+  comment: 5_000,
+  short: 200,
+  url: 2_048,
+  tag: 64,
+  email: 254,
+  filename: 255,
+  storage_key: 1_024,
+  content_type: 255,
+  time_zone: 64,
+  worker_id: 128,
+  emoji: 16,
+} as const;
+
+/** How many items a list may hold. */
+export const LIST_LIMITS = {
+  tags: 50,
+  links: 50,
+} as const;
+
+/** The calendar the store accepts: what both JavaScript and PostgreSQL represent exactly. */
+export const FIRST_DATE = '0001-01-01';
+export const LAST_DATE = '9999-12-31';
+
+/** PostgreSQL `integer` (versions) and a safe JavaScript integer (sizes, epoch seconds in `bigint`). */
+export const MAX_PG_INTEGER = 2_147_483_647;
+
+// ---------------------------------------------------------------------------------------------
+// The rule type
+
+export interface ValueRule<T = string> {
+  /** Stable name (used in error details as `rule`). */
+  readonly name: string;
+  /** What a valid value is, phrased to follow "must be": "an e-mail address like anna@example.org". */
+  readonly expected: string;
+  /** Maximum length in UTF-16 code units, for text rules. */
+  readonly maxLength?: number;
+  /** The predicate. Never throws. */
+  readonly test: (value: unknown) => value is T;
+  /** A PostgreSQL boolean expression over the quoted column name that holds where `test` holds (where one fits). */
+  readonly pgCheck?: (column: string) => string;
+}
+
+/** Shows a bad value in a message without echoing megabytes or control characters. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+    return JSON.stringify(shown.replace(/[\uD800-\uDFFF]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`));
+  }
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/** The message for a value that breaks `rule`: "<field> must be <expected>; got <value>". */
+export function ruleMessage(rule: ValueRule<unknown>, field: string, value: unknown): string {
+  return `${field} must be ${rule.expected}; got ${describeValue(value)}`;
+}
+
+/** Returns `value` typed when it satisfies `rule`; otherwise throws VALIDATION naming `field`. */
+export function checkValue<T>(rule: ValueRule<T>, value: unknown, field: string): T {
+  if (rule.test(value)) return value;
+  throw new ValidationError(ruleMessage(rule, field, value), { field, rule: rule.name });
+}
+
+/** Like checkValue, but absent (undefined or null) passes as undefined. */
+export function checkOptional<T>(rule: ValueRule<T>, value: unknown, field: string): T | undefined {
+  return value === undefined || value === null ? undefined : checkValue(rule, value, field);
+}
+
+const quote = (column: string) => `"${column.replace(/"/g, '""')}"`;
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/** True when PostgreSQL can store the string unchanged: no NUL and well-formed UTF-16. */
+export function isPostgresSafe(value: string): boolean {
+  return !value.includes('\u0000') && value.isWellFormed();
+}
+
+/** Non-blank, Postgres-safe text of at most `max` code units. */
+export function isText(value: unknown, max: number): value is string {
+  return typeof value === 'string' && value.length <= max && value.trim().length > 0 && isPostgresSafe(value);
+}
+
+function textRule(name: string, max: number): ValueRule<string> {
+  return {
+    name,
+    expected: `non-blank text of at most ${max} characters, without NUL characters or unpaired surrogates`,
+    maxLength: max,
+    test: (value: unknown): value is string => isText(value, max),
+    // char_length counts code points, which is never more than JavaScript's code units.
+    pgCheck: (column) => `char_length(${quote(column)}) <= ${max} AND btrim(${quote(column)}) <> ''`,
+  };
+}
+
+/** A rule for free text of each length class (TEXT_LIMITS). */
+export const TEXT = Object.fromEntries(
+  Object.entries(TEXT_LIMITS).map(([name, max]) => [name, textRule(`text.${name}`, max)]),
+) as { readonly [K in keyof typeof TEXT_LIMITS]: ValueRule<string> };
+
+// ---------------------------------------------------------------------------------------------
+// Patterned strings
+
+function patternRule(name: string, pattern: RegExp, expected: string, maxLength?: number): ValueRule<string> {
+  return {
+    name,
+    expected,
+    maxLength,
+    test: (value: unknown): value is string => typeof value === 'string' && (maxLength === undefined || value.length <= maxLength) && pattern.test(value),
+    pgCheck: (column) => `${quote(column)} ~ '${pattern.source.replace(/'/g, "''")}'${maxLength === undefined ? '' : ` AND char_length(${quote(column)}) <= ${maxLength}`}`,
+  };
+}
+
+const EMAIL_PATTERN = /^[^\s@A-Z\u0000]+@[^\s@A-Z\u0000]+\.[^\s@A-Z\u0000]+$/;
+
+export const EMAIL = {
+  ...patternRule('email', EMAIL_PATTERN, `an e-mail address like anna@example.org (lower case, at most ${TEXT_LIMITS.email} characters)`, TEXT_LIMITS.email),
+  test: (value: unknown): value is string =>
+    typeof value === 'string' && value.length <= TEXT_LIMITS.email && EMAIL_PATTERN.test(value) && isPostgresSafe(value),
+} satisfies ValueRule<string>;
+
+/** The stored spelling of an e-mail address: trimmed and lower-cased (addresses are compared case-insensitively). */
+export function canonicalEmail(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+/** Accepts any letter case and surrounding blanks; returns the stored spelling. */
+export function checkEmail(value: unknown, field: string): string {
+  return checkValue(EMAIL, typeof value === 'string' ? canonicalEmail(value) : value, field);
+}
+
+/** What a notification, artifact or assistant job is: a snake_case word. */
+export const KIND = patternRule('kind', /^[a-z][a-z0-9_]{0,63}$/, 'a snake_case word of at most 64 characters like task_due');
+
+export const S3_BUCKET = patternRule('s3_bucket', /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens)');
+
+export const CONTENT_TYPE = patternRule(
+  'content_type',
+  /^[\w.+-]+\/[\w.+-]+$/,
+  `a MIME type like application/pdf (at most ${TEXT_LIMITS.content_type} characters)`,
+  TEXT_LIMITS.content_type,
+);
+
+export const SHA256_HEX = patternRule('sha256', /^[0-9a-f]{64}$/, 'a SHA-256 digest: 64 lower-case hex characters');
+
+export const GIT_COMMIT = patternRule('git_commit', /^[0-9a-f]{7,64}$/, 'a Git commit SHA (7-64 lower-case hex characters)');
+
+// ---------------------------------------------------------------------------------------------
+// Dates and times
+
+const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
+const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string' || !DATE_SHAPE.test(value) || value < FIRST_DATE) return false;
+  const date = new Date(`${value}T00:00:00.000Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+export function isIsoTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string' || !TIMESTAMP_SHAPE.test(value) || value < FIRST_DATE) return false;
+  const date = new Date(value);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
+}
+
+export const CALENDAR_DATE: ValueRule<string> = {
+  name: 'calendar_date',
+  expected: `a calendar date YYYY-MM-DD from ${FIRST_DATE} to ${LAST_DATE}`,
+  test: isCalendarDate,
+};
+
+export const TIMESTAMP: ValueRule<string> = {
+  name: 'timestamp',
+  expected: 'an ISO-8601 UTC timestamp with milliseconds like 2026-01-31T09:00:00.000Z',
+  test: isIsoTimestamp,
+};
+
+/**
+ * Adds `days` to a calendar date in UTC calendar arithmetic. A result outside the calendar
+ * (FIRST_DATE…LAST_DATE) is a VALIDATION error naming `field`: the caller's input that asked for it.
+ */
+export function addDays(date: string, days: number, field: string): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  const result = Number.isNaN(d.getTime()) ? '' : d.toISOString().slice(0, 10);
+  if (!isCalendarDate(result)) {
+    throw new ValidationError(`${field}: ${date} ${days < 0 ? '-' : '+'} ${Math.abs(days)} days is outside the calendar the store accepts (${FIRST_DATE} to ${LAST_DATE})`, {
+      field,
+      rule: CALENDAR_DATE.name,
+    });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time zones
+
+/** Formatters per canonical zone: building one costs tens of microseconds; a few hundred zones exist. */
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Spellings seen → canonical zone (bounded: callers can vary the letter case of any zone). */
+const canonicalZones = new Map<string, string>();
+
+function dateFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = dateFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The canonical spelling of an IANA time zone (Intl accepts any letter case), or undefined when it is not one. */
+export function canonicalTimeZone(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > TEXT_LIMITS.time_zone) return undefined;
+  const known = canonicalZones.get(value);
+  if (known) return known;
+  let canonical: string | undefined;
+  try {
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+  dateFormatter(canonical);
+  if (canonicalZones.size < 1000) canonicalZones.set(value, canonical);
+  return canonical;
+}
+
+/** A stored time zone: an IANA zone in its canonical spelling (what every path stores). */
+export const TIME_ZONE: ValueRule<string> = {
+  name: 'time_zone',
+  expected: 'an IANA time zone in its canonical spelling, such as Europe/Berlin',
+  maxLength: TEXT_LIMITS.time_zone,
+  test: (value: unknown): value is string => typeof value === 'string' && canonicalTimeZone(value) === value,
+};
+
+/** Accepts any spelling Intl accepts; returns the canonical one. */
+export function checkTimeZone(value: unknown, field: string): string {
+  const canonical = canonicalTimeZone(value);
+  if (canonical !== undefined) return canonical;
+  throw new ValidationError(`${field} must be an IANA time zone such as Europe/Berlin; got ${describeValue(value)}`, { field, rule: TIME_ZONE.name });
+}
+
+/** The calendar date at `instant` in a canonical IANA time zone. */
+export function localDate(instant: Date, timeZone: string): string {
+  const parts = dateFormatter(timeZone).formatToParts(instant);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and lists
+
+export function integerRule(name: string, min: number, max: number): ValueRule<number> {
+  return {
+    name,
+    expected: `a whole number from ${min} to ${max}`,
+    test: (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+    pgCheck: (column) => `${quote(column)} BETWEEN ${min} AND ${max}`,
+  };
+}
+
+/** Optimistic-locking counter (PostgreSQL `integer`). */
+export const VERSION = integerRule('version', 1, MAX_PG_INTEGER);
+/** A byte count. */
+export const SIZE_BYTES = integerRule('size_bytes', 0, Number.MAX_SAFE_INTEGER);
+/** TTL attribute: epoch seconds up to the end of LAST_DATE. */
+export const EPOCH_SECONDS = integerRule('epoch_seconds', 1, 253_402_300_799);
+
+export const BOOLEAN: ValueRule<boolean> = {
+  name: 'boolean',
+  expected: 'true or false',
+  test: (value: unknown): value is boolean => typeof value === 'boolean',
+};
+
+export const TAGS: ValueRule<string[]> = {
+  name: 'tags',
+  expected: `a list of at most ${LIST_LIMITS.tags} tags, each non-blank text of at most ${TEXT_LIMITS.tag} characters`,
+  test: (value: unknown): value is string[] => Array.isArray(value) && value.length <= LIST_LIMITS.tags && value.every((tag) => TEXT.tag.test(tag)),
+};
+
+/** Checks a tag list item by item, so the message names the bad tag (`tags[3]`). Absent is an empty list. */
+export function checkTags(value: unknown, field = 'tags'): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > LIST_LIMITS.tags) throw new ValidationError(ruleMessage(TAGS, field, value), { field, rule: TAGS.name });
+  return value.map((tag, i) => checkValue(TEXT.tag, tag, `${field}[${i}]`));
+}
+
+export function checkEnum<T extends string>(values: readonly T[], value: unknown, field: string): T {
+  if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as T;
+  throw new ValidationError(`${field} must be one of ${values.join(', ')}; got ${describeValue(value)}`, { field, rule: 'enum' });
+}
