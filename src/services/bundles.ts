@@ -30,7 +30,7 @@ import { getOrNull, readExisting } from './reads.js';
 import { compact, newTaskRecord } from './records.js';
 import { GO, translateError } from './store-errors.js';
 import { runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
-import { ACTOR_FIELD, usersActive, versionedPut, type UserReference } from './write-items.js';
+import { ACTOR_FIELD, assertUserActive, usersActive, versionedPut, type UserReference } from './write-items.js';
 
 export interface TemplateTaskDefinition {
   ref: string;
@@ -219,7 +219,11 @@ export function createBundlesService(ctx: ServiceContext) {
           actual_version: current.version,
         });
       }
-      if (current.status === 'archived') return current;
+      if (current.status === 'archived') {
+        // Nothing to write, but the actor must still be one who may act.
+        await assertUserActive(ctx, actor.user_id, ACTOR_FIELD);
+        return current;
+      }
       const next: Bundle = { ...current, status: 'archived', updated_at: ctx.now().toISOString(), version: current.version + 1 };
       await runTransaction(ctx.service, (tx) => [
         versionedPut(tx, 'bundle', current, next, { what: 'Bundle', id: bundle_id }),
