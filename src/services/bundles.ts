@@ -85,10 +85,12 @@ export interface BundleDetail {
  * distinct user (actor, owner, assignees) leave room for this many tasks.
  */
 export const MAX_TEMPLATE_TASKS = 80;
-const DYNAMODB_TRANSACTION_ITEMS = 100;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
-/** How far from the anchor date a template task may be due (about ten years either way). */
-const OFFSET_DAYS = integerRule('offset_days', -3650, 3650);
+/** How far before or after the anchor date a template task may fall (about ten years). */
+export const TEMPLATE_OFFSET_DAYS = { min: -3650, max: 3650 } as const;
+const OFFSET_DAYS = integerRule('offset_days', TEMPLATE_OFFSET_DAYS.min, TEMPLATE_OFFSET_DAYS.max);
 
 const LINK_SHAPE = { name: true, url: true } as const;
 const CREATE_SHAPE = {
@@ -314,9 +316,9 @@ export function createBundlesService(ctx: ServiceContext) {
         ...tasks.flatMap((task, i) => (task.assignee_id ? [{ user_id: task.assignee_id, field: `template.tasks[${i}].assignee_id` }] : [])),
       ];
       const itemCount = 2 + tasks.length + new Set(users.map((user) => user.user_id)).size;
-      if (itemCount > DYNAMODB_TRANSACTION_ITEMS) {
+      if (itemCount > MAX_TRANSACTION_ITEMS) {
         throw new ValidationError(
-          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct person); DynamoDB allows ${DYNAMODB_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,
+          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct person); DynamoDB allows ${MAX_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,
           { field: 'template.tasks' },
         );
       }
