@@ -30,7 +30,7 @@ import { getOrNull, readExisting } from './reads.js';
 import { compact, newTaskRecord } from './records.js';
 import { GO, translateError } from './store-errors.js';
 import { runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
-import { ACTOR_FIELD, usersActive, versionedPut, type UserReference } from './write-items.js';
+import { ACTOR_FIELD, assertUserActive, usersActive, versionedPut, type UserReference } from './write-items.js';
 
 export interface TemplateTaskDefinition {
   ref: string;
@@ -85,10 +85,12 @@ export interface BundleDetail {
  * distinct user (actor, owner, assignees) leave room for this many tasks.
  */
 export const MAX_TEMPLATE_TASKS = 80;
-const DYNAMODB_TRANSACTION_ITEMS = 100;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
-/** How far from the anchor date a template task may be due (about ten years either way). */
-const OFFSET_DAYS = integerRule('offset_days', -3650, 3650);
+/** How far before or after the anchor date a template task may fall (about ten years). */
+export const TEMPLATE_OFFSET_DAYS = { min: -3650, max: 3650 } as const;
+const OFFSET_DAYS = integerRule('offset_days', TEMPLATE_OFFSET_DAYS.min, TEMPLATE_OFFSET_DAYS.max);
 
 const LINK_SHAPE = { name: true, url: true } as const;
 const CREATE_SHAPE = {
@@ -219,7 +221,11 @@ export function createBundlesService(ctx: ServiceContext) {
           actual_version: current.version,
         });
       }
-      if (current.status === 'archived') return current;
+      if (current.status === 'archived') {
+        // Nothing to write, but the actor must still be one who may act.
+        await assertUserActive(ctx, actor.user_id, ACTOR_FIELD);
+        return current;
+      }
       const next: Bundle = { ...current, status: 'archived', updated_at: ctx.now().toISOString(), version: current.version + 1 };
       await runTransaction(ctx.service, (tx) => [
         versionedPut(tx, 'bundle', current, next, { what: 'Bundle', id: bundle_id }),
@@ -310,9 +316,9 @@ export function createBundlesService(ctx: ServiceContext) {
         ...tasks.flatMap((task, i) => (task.assignee_id ? [{ user_id: task.assignee_id, field: `template.tasks[${i}].assignee_id` }] : [])),
       ];
       const itemCount = 2 + tasks.length + new Set(users.map((user) => user.user_id)).size;
-      if (itemCount > DYNAMODB_TRANSACTION_ITEMS) {
+      if (itemCount > MAX_TRANSACTION_ITEMS) {
         throw new ValidationError(
-          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct person); DynamoDB allows ${DYNAMODB_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,
+          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct person); DynamoDB allows ${MAX_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,
           { field: 'template.tasks' },
         );
       }

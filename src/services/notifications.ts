@@ -13,8 +13,8 @@
  * item either. The acting user of a dismissal is therefore checked by a strongly consistent
  * read just before the update (users are never deleted, so an existing user stays existing).
  */
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
-import type { Notification, User } from '../entities/index.js';
+import { ConflictError } from '../errors.js';
+import type { Notification } from '../entities/index.js';
 import { KIND, MAX_EPOCH_SECONDS, TEXT, TIMESTAMP, WORKER_ID, checkValue, integerRule } from '../formats.js';
 import { assertId, newId } from '../ids.js';
 import type { NotificationStatus } from '../vocabulary.js';
@@ -26,7 +26,7 @@ import { getOrNull, readExisting } from './reads.js';
 import { compact } from './records.js';
 import { GO, conditionFailed, translateError } from './store-errors.js';
 import { runTransaction, type TransactionItem } from './transactions.js';
-import { ACTOR_FIELD, referenceExists, usersActive } from './write-items.js';
+import { ACTOR_FIELD, assertUserActive, referenceExists, usersActive } from './write-items.js';
 
 export interface CreateNotificationInput {
   kind: string;
@@ -88,17 +88,6 @@ export function createNotificationsService(ctx: ServiceContext) {
       if (conditionFailed(error)) return null;
       throw translateError(error);
     }
-  }
-
-  /** The acting user exists and is active: a strongly consistent read (see the module comment for why not a ConditionCheck). */
-  async function requireActiveUser(user_id: string): Promise<User> {
-    const user = await readExisting<User>(entities.user.get({ user_id }), 'User', user_id, ACTOR_FIELD).catch((error: unknown) => {
-      throw error instanceof NotFoundError ? new NotFoundError(`The acting user ${user_id} does not exist: no user has this ID`, { field: ACTOR_FIELD, user_id }) : error;
-    });
-    if (user.status !== 'active') {
-      throw new ForbiddenError(`User ${user_id} is ${user.status}: a ${user.status} user cannot make changes`, { field: ACTOR_FIELD, user_id, status: user.status });
-    }
-    return user;
   }
 
   async function tryClaim(input: { notification_id: string; worker_id: string }): Promise<ClaimOutcome> {
@@ -213,7 +202,8 @@ export function createNotificationsService(ctx: ServiceContext) {
       const actor = assertActor(input.actor);
       let current = await read(notification_id);
       assertCanDismiss(actor, current);
-      await requireActiveUser(actor.user_id);
+      // The actor is checked by a read, not in a transaction: see the module comment.
+      await assertUserActive(ctx, actor.user_id, ACTOR_FIELD);
       const at = ctx.now().toISOString();
       if (current.recipient_id === undefined) {
         if (current.dismissed_by.includes(actor.user_id)) return current;

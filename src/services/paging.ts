@@ -5,7 +5,7 @@
 import { ValidationError } from '../errors.js';
 import { checkValue, integerRule } from '../formats.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
-import { assertObject } from './input.js';
+import { assertObject, checkInput } from './input.js';
 import { GO, translateError } from './store-errors.js';
 
 export interface PageOptions {
@@ -32,6 +32,7 @@ const CURSOR_MESSAGE = 'cursor must be the cursor string returned with the previ
 export function assertPageOptions(options: PageOptions | undefined): { limit?: number; cursor: string | null } {
   if (options === undefined) return { cursor: null };
   assertObject(options, 'page options');
+  checkInput(options, PAGE_SHAPE, 'page options');
   const limit = options.limit === undefined ? undefined : checkValue(PAGE_SIZE, options.limit, 'limit');
   const cursor = options.cursor ?? null;
   if (cursor !== null && (typeof cursor !== 'string' || cursor.length > 2048 || !/^[A-Za-z0-9+/=_-]+$/.test(cursor) || !isKeyCursor(cursor))) {

@@ -5,7 +5,7 @@
  */
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { ServiceContext } from './context.js';
-import { GO } from './store-errors.js';
+import { GO, translateError } from './store-errors.js';
 import { compact } from './records.js';
 import type { TransactionEntities, TransactionItem } from './transactions.js';
 
@@ -47,7 +47,29 @@ export function usersActive(ctx: ServiceContext, tx: TransactionEntities, refere
 
 /** Why a user check failed: read the user (this failure path only) to tell a missing user from a disabled one. */
 async function explainInactiveUser(ctx: ServiceContext, user_id: string, field: string) {
-  const { data: user } = await ctx.entities.user.get({ user_id }).go({ ...GO, consistent: true });
+  return inactiveUserError(user_id, field, await readUser(ctx, user_id)) ?? new ConflictError(`User ${user_id} changed while this write ran: retry`, { field, user_id });
+}
+
+/**
+ * The same rule as usersActive, checked by a strongly consistent read, for the paths where no
+ * write can carry it: a call that turns out to change nothing (archiving an archived bundle),
+ * and notification writes, which stay single-item updates (see notifications.ts).
+ */
+export async function assertUserActive(ctx: ServiceContext, user_id: string, field: string): Promise<void> {
+  const error = inactiveUserError(user_id, field, await readUser(ctx, user_id));
+  if (error) throw error;
+}
+
+async function readUser(ctx: ServiceContext, user_id: string) {
+  try {
+    return (await ctx.entities.user.get({ user_id }).go({ ...GO, consistent: true })).data;
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+/** NOT_FOUND for a missing user, FORBIDDEN for a disabled one, undefined for an active one. */
+function inactiveUserError(user_id: string, field: string, user: { status: string } | null) {
   const acting = field === ACTOR_FIELD;
   if (!user) {
     return new NotFoundError(
@@ -63,7 +85,7 @@ async function explainInactiveUser(ctx: ServiceContext, user_id: string, field: 
       { field, user_id, status: user.status },
     );
   }
-  return new ConflictError(`User ${user_id} changed while this write ran: retry`, { field, user_id });
+  return undefined;
 }
 
 /** Entities that a versioned put can target, as a transaction's callback receives them. */

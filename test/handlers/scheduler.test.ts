@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createExecutionStore, type ExecutionStore } from '../../src/index.js';
-import { createTestTable, type TestTable } from '../support/table.js';
+import { runScheduler } from '../../src/handlers/run-scheduler.js';
+import { createTestTable, localClient, type TestTable } from '../support/table.js';
 
 let table: TestTable;
 let store: ExecutionStore;
@@ -135,5 +136,61 @@ describe('scheduler handler', () => {
     for (const record of errors) expect(record.cause).toBe('ResourceNotFoundException');
     expect(run.records.at(-1)).toMatchObject({ msg: 'scheduler run finished', level: 'warn', errors: 2 });
     vi.stubEnv('DATAOPS_EXECUTION_TABLE', table.tableName);
+  });
+});
+
+describe('scheduler run: lost means another worker holds the claim', () => {
+  let own: TestTable;
+  const clients: ReturnType<typeof localClient>[] = [];
+  const now = new Date('2026-05-04T09:00:00.000Z');
+
+  afterAll(async () => {
+    for (const client of clients) client.destroy();
+    await own?.drop();
+  });
+
+  /** A store whose client runs `between` once, right after the run has listed the due notifications. */
+  function storeWithStepAfterListing(between: () => Promise<void>): ExecutionStore {
+    const client = localClient(own.endpoint);
+    clients.push(client);
+    let done = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if ((context as { commandName?: string }).commandName === 'QueryCommand' && !done && (args.input as { IndexName?: string }).IndexName === 'gsi5') {
+          const query = args.input as { ExpressionAttributeValues?: Record<string, unknown> };
+          if (JSON.stringify(query.ExpressionAttributeValues ?? {}).includes('pending_notifications')) {
+            done = true;
+            await between();
+          }
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'stepAfterListing' },
+    );
+    return createExecutionStore({ client, tableName: own.tableName, now: () => now });
+  }
+
+  it('a notification dismissed after it was listed is not claimable, not lost; one another worker claimed is lost', async () => {
+    own = await createTestTable('lost');
+    const base = createExecutionStore({ client: own.client, tableName: own.tableName, now: () => now });
+    const user = await base.users.create({ email: 'lost@example.org', display_name: 'Lost', role: 'operator', timezone: 'UTC' });
+    const due = new Date(now.getTime() - 60_000).toISOString();
+    const log = () => undefined;
+
+    const personal = await base.notifications.create({ kind: 'task_due', message: 'Yours', due_at: due, recipient_id: user.user_id });
+    const dismissedFirst = storeWithStepAfterListing(async () => {
+      await base.notifications.dismiss({ notification_id: personal.notification_id, actor: { user_id: user.user_id, role: user.role } });
+    });
+    const first = await runScheduler(dismissedFirst, { workerId: 'w-1', log });
+    expect(first).toMatchObject({ claimed: 0, lost: 0, not_claimable: 1, errors: 0 });
+
+    const broadcast = await base.notifications.create({ kind: 'announcement', message: 'All', due_at: due });
+    const claimedFirst = storeWithStepAfterListing(async () => {
+      expect(await base.notifications.claim({ notification_id: broadcast.notification_id, worker_id: 'w-other' })).toBe(true);
+    });
+    const second = await runScheduler(claimedFirst, { workerId: 'w-2', log });
+    expect(second).toMatchObject({ claimed: 0, lost: 1, not_claimable: 0, errors: 0 });
+    expect((await base.notifications.get(broadcast.notification_id))!.claimed_by).toBe('w-other');
   });
 });

@@ -168,9 +168,9 @@ describe('least privilege', () => {
     );
     const byAction = Object.fromEntries(grants.map((grant) => [grant.action, grant.resources]));
     expect(Object.keys(byAction).sort()).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'].sort(),
     );
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem']) {
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) {
       expect(byAction[action], action).toEqual([getAtt('ExecutionTableArn')]);
     }
     expect(byAction['dynamodb:Query']).toEqual([getAtt(indexArnOutputName('byStateTime'))]);

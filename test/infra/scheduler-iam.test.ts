@@ -104,8 +104,9 @@ describe('scheduler IAM policy', () => {
   });
 
   it('grants nothing the scheduler does not use', () => {
-    // Writes are conditional full-item puts (alone or inside transactions), so the policy is
-    // exactly GetItem, PutItem and the gsi5 Query; a code change that needs more fails above.
+    // Schedules advance by conditional full-item puts inside transactions and notifications are
+    // claimed by single-item conditional updates, so the policy is exactly GetItem, PutItem,
+    // UpdateItem and the gsi5 Query; a code change that needs more fails above.
     const usedKeys = new Set(used.map(key));
     const unused = policyGrants().map(key).filter((grant) => !usedKeys.has(grant));
     expect(unused, 'grants no request needed').toEqual([]);

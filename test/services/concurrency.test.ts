@@ -267,3 +267,93 @@ describe('notifications: claim is exclusive', () => {
     expect(stored.status).toBe('pending');
   });
 });
+
+describe('attachments: permission is a condition of the write, not only of the read', () => {
+  it('an admin reassigning the task between an operator’s read and write makes files.register and artifacts.create FORBIDDEN; nothing is written', async () => {
+    const [mine, theirs] = await Promise.all(
+      ['attach-a', 'attach-b'].map((name) => store.users.create({ email: `${name}@example.org`, display_name: name, role: 'operator', timezone: 'UTC' })),
+    );
+    const operator: Actor = { user_id: mine!.user_id, role: 'operator' };
+    const calls = [
+      (s: ExecutionStore, task_id: string) =>
+        s.files.register({ task_id, storage_bucket: 'dataops-files', storage_key: 'k', filename: 'f.pdf', content_type: 'application/pdf', size_bytes: 1, sha256: 'ab'.repeat(32), actor: operator }),
+      (s: ExecutionStore, task_id: string) => s.artifacts.create({ task_id, kind: 'doc', uri: 'https://x.example.org', actor: operator }),
+    ];
+    for (const attach of calls) {
+      const task = await store.tasks.create({ title: 'Mine for now', assignee_id: mine!.user_id, actor });
+      // The operator's store: its write is held until the admin has reassigned the task.
+      const racer = worker();
+      let reassigned = false;
+      racer.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if ((context as { commandName?: string }).commandName === 'TransactWriteItemsCommand' && !reassigned) {
+            reassigned = true;
+            await store.tasks.update({ task_id: task.task_id, changes: { assignee_id: theirs!.user_id }, expected_version: 1, actor });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'reassignBeforeWrite' },
+      );
+      const error = await attach(racer, task.task_id).catch((e: unknown) => e);
+      expect(reassigned).toBe(true);
+      expect(isExecutionStoreError(error, 'FORBIDDEN'), String(error)).toBe(true);
+      expect((error as Error).message).toContain(theirs!.user_id);
+      expect((await store.files.listForTask(task.task_id)).items).toEqual([]);
+      expect((await store.artifacts.listForTask(task.task_id)).items).toEqual([]);
+      // Without the race the same operator attaches to a task assigned to them.
+      const own = await store.tasks.create({ title: 'Mine', assignee_id: mine!.user_id, actor });
+      await attach(worker(), own.task_id);
+    }
+  });
+});
+
+describe('broadcast dismissals contend with nothing', () => {
+  /**
+   * A barrier on each store's client: writes wait until `reads` GetItems have completed across
+   * the stores, so every racer has read before anyone writes. Re-armed per trial.
+   */
+  function barrier(stores: ExecutionStore[]) {
+    let state = { reads: 0, done: 0, release: () => {}, open: Promise.resolve() };
+    for (const s of stores) {
+      s.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const command = (context as { commandName?: string }).commandName;
+          if (command === 'TransactWriteItemsCommand' || command === 'PutItemCommand' || command === 'UpdateItemCommand') await state.open;
+          const result = await next(args);
+          if (command === 'GetItemCommand' && (state.done += 1) === state.reads) state.release();
+          return result;
+        },
+        { step: 'initialize', name: 'barrier' },
+      );
+    }
+    return (reads: number) => {
+      let release!: () => void;
+      const open = new Promise<void>((resolve) => (release = resolve));
+      state = { reads, done: 0, release, open };
+    };
+  }
+
+  it('20 users dismiss a due broadcast while 5 workers claim it: every dismissal lands, exactly one claim wins (10 trials)', async () => {
+    const users = await pool(Array.from({ length: 20 }, (_, i) => i), 4, (i) =>
+      store.users.create({ email: `crowd${i}@example.org`, display_name: `Crowd ${i}`, role: 'viewer', timezone: 'UTC' }),
+    );
+    const dismissers = users.map(() => worker());
+    const claimers = Array.from({ length: 5 }, () => worker());
+    const arm = barrier([...dismissers, ...claimers]);
+    for (let trial = 0; trial < 10; trial += 1) {
+      const n = await store.notifications.create({ kind: 'announcement', message: `Trial ${trial}`, due_at: new Date(clock.getTime() - 60_000).toISOString() });
+      // Each dismissal reads the notification and the user; each claim reads the notification.
+      arm(users.length * 2 + claimers.length);
+      const [dismissals, claims] = await Promise.all([
+        Promise.allSettled(users.map((u, i) => dismissers[i]!.notifications.dismiss({ notification_id: n.notification_id, actor: { user_id: u.user_id, role: u.role } }))),
+        Promise.all(claimers.map((w, k) => w.notifications.claim({ notification_id: n.notification_id, worker_id: `claimer-${k}` }))),
+      ]);
+      const failures = dismissals.flatMap((d) => (d.status === 'rejected' ? [String(d.reason)] : []));
+      expect(failures, `trial ${trial}`).toEqual([]);
+      expect(claims.filter(Boolean), `trial ${trial}: ${JSON.stringify(claims)}`).toHaveLength(1);
+      const stored = (await store.notifications.get(n.notification_id))!;
+      expect([stored.status, stored.claimed_by, stored.version]).toEqual(['claimed', `claimer-${claims.indexOf(true)}`, 2]);
+      expect([...stored.dismissed_by].sort()).toEqual(users.map((u) => u.user_id).sort());
+    }
+  });
+});

@@ -217,6 +217,12 @@ describe('unknown fields are rejected at every depth of every input', () => {
     await rejects(() => store.notifications.markSent({ notification_id: n.notification_id, worker_id: 'w', channel: 'email' } as never), 'channel');
   });
 
+  it('in the page options of every list call', async () => {
+    await rejects(() => store.notifications.listDue({ limt: 5 } as never), 'limt');
+    await rejects(() => store.bundles.listActive({ limit: 5, page: 2 } as never), 'page');
+    await rejects(() => store.tasks.listByBundle({ bundle_id: newId('bundle'), limit: 5, offset: 5 } as never), 'offset');
+  });
+
   it('inside the actor', async () => {
     await rejects(() => store.tasks.create({ title: 't', actor: { ...actor, display_name: 'Admin' } as never }), 'actor.display_name');
   });
