@@ -154,10 +154,11 @@ function where(context: ErrorContext): string {
 /**
  * The message with the input `field` spelled as the option that supplied it: a message that
  * starts with the field ("segments must be …", the rule messages of src/formats.ts) or names an
- * identifier-like field (allowNonEmpty, assignee_id) gets the option in its place; otherwise the
- * option is added at the end.
+ * identifier-like field (allowNonEmpty, assignee_id) gets the option in its place; a message that
+ * does not name the option yet gets it added at the end.
  */
 function spellOption(message: string, field: string, option: string): string {
+  if (message.includes(option)) return message;
   if (message.startsWith(`${field} `)) return `${option}${message.slice(field.length)}`;
   if (/[A-Z_]/.test(field)) {
     const word = new RegExp(`(?<![\\w-])${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
