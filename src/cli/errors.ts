@@ -191,11 +191,15 @@ const SYSCALL_VERBS: Record<string, string> = {
   copyfile: 'copy',
 };
 
-/** A raw Node file-system error (one no library typed) as the typed error naming its path and cause, or undefined. */
+/**
+ * A raw Node file-system error (one no library typed) as the typed error naming its path and
+ * cause, or undefined. A write to an open file descriptor carries no path ("a file" then).
+ */
 function typedFileSystemError(error: unknown): ExecutionStoreError | undefined {
   const errno = error as NodeJS.ErrnoException | null;
-  if (typeof errno?.path !== 'string' || typeof errno.syscall !== 'string') return undefined;
-  const typed = fileSystemError(error, errno.path, SYSCALL_VERBS[errno.syscall] ?? errno.syscall);
+  const verb = typeof errno?.syscall === 'string' && Object.hasOwn(SYSCALL_VERBS, errno.syscall) ? SYSCALL_VERBS[errno.syscall] : undefined;
+  if (verb === undefined) return undefined;
+  const typed = fileSystemError(error, typeof errno?.path === 'string' ? errno.path : 'a file', verb);
   return typed instanceof ExecutionStoreError ? typed : undefined;
 }
 

@@ -9,6 +9,7 @@ import { ExecutionStoreError } from '../errors.js';
 import { createExecutionStore } from '../store.js';
 import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableIsEmpty, tableSchemaDifferences } from '../local/create-table.js';
 import { loadFixture, summarizeLoad } from '../local/demo-fixture.js';
+import { createDirectory } from '../local/directories.js';
 import { DynamoDbLocalError, javaVersion, portIsFree, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
 import { attachRequestLog } from '../local/request-log.js';
 import { createCliClient } from './connect.js';
@@ -95,6 +96,8 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
       log(`Using the DynamoDB at ${endpoint} (not started by exstate)…`);
     } else {
       dataPath = options.inMemory ? null : resolve(options.dbPath);
+      // First, so an unusable directory (read-only, full, not writable) is the only line printed.
+      if (dataPath) createDirectory(dataPath, 'create the data directory');
       // Announce the start only when it can work, so a missing Java or a taken port is one line.
       const java = javaVersion();
       if (java !== null && java >= 17 && (await portIsFree(options.port))) {

