@@ -5,7 +5,8 @@
  * table stack's output). A local default exists only for local and test stages, so a production
  * function that lost its variable fails loudly at store creation instead of writing elsewhere.
  */
-import { ConfigError } from './errors.js';
+import { isIPv4 } from 'node:net';
+import { ConfigError, ExecutionStoreError } from './errors.js';
 
 export const LOCAL_TABLE_NAME = 'dataops-execution-local';
 export const LOCAL_STAGES = ['local', 'test'] as const;
@@ -59,6 +60,39 @@ export function resolveClientSettings(env: Env = process.env): ClientSettings {
     region: env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || (endpoint ? 'local' : undefined),
     localCredentials: endpoint !== undefined && !env.AWS_ACCESS_KEY_ID?.trim(),
   };
+}
+
+/**
+ * True when `endpoint` is a DynamoDB on this machine: an http(s) URL whose host is in the IPv4
+ * loopback range 127.0.0.0/8, `localhost`, or the IPv6 loopback [::1]. The one rule for "is this
+ * DynamoDB Local": demo seeding, table creation and an unconfirmed import run only where it holds.
+ * Judged from the URL alone (no DNS lookup): a name that merely resolves to 127.0.0.1 does not count.
+ */
+export function isLoopbackEndpoint(endpoint: string | undefined): boolean {
+  if (endpoint === undefined) return false;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  // WHATWG URL parsing already lower-cases names and normalizes IPv4 (0x7f.1 -> 127.0.0.1) and IPv6 ([0:…:1] -> [::1]).
+  const host = url.hostname;
+  return host === 'localhost' || host === '[::1]' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+/**
+ * Refuses `action` unless `endpoint` is a loopback DynamoDB Local (isLoopbackEndpoint); sends
+ * nothing, so call it before the first request.
+ */
+export function assertLoopbackEndpoint(endpoint: string | undefined, action: string): void {
+  if (isLoopbackEndpoint(endpoint)) return;
+  throw new ExecutionStoreError(
+    'NON_LOCAL_TARGET',
+    `Refusing to ${action} at ${endpoint ?? 'the AWS regional endpoint'}: that is done only on a DynamoDB Local on this machine (an endpoint on 127.0.0.0/8, localhost or [::1]).`,
+    { field: 'endpoint', endpoint: endpoint ?? null },
+  );
 }
 
 export function loadConfig(env: Env = process.env): ExecutionStoreConfig {

@@ -4,18 +4,20 @@
  * stops DynamoDB Local cleanly.
  */
 import { relative, resolve } from 'node:path';
-import { resolveTableName } from '../config.js';
-import { localDate } from '../services/common.js';
+import { assertLoopbackEndpoint, resolveTableName } from '../config.js';
+import { ExecutionStoreError } from '../errors.js';
 import { createExecutionStore } from '../store.js';
-import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableSchemaDifferences } from '../local/create-table.js';
+import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableIsEmpty, tableSchemaDifferences } from '../local/create-table.js';
+import { loadFixture, summarizeLoad } from '../local/demo-fixture.js';
+import { createDirectory } from '../local/directories.js';
 import { DynamoDbLocalError, javaVersion, portIsFree, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
-import { createCliClient } from './connect.js';
-import { CliError, EXIT_CODES } from './errors.js';
-import { printJson, renderFields, type Output } from './format.js';
-import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
 import { attachRequestLog } from '../local/request-log.js';
-import { describeFixtureResult, PROJECT_ROOT, tableIsEmpty } from './seed.js';
-import { loadFixture } from '../local/demo-fixture.js';
+import { createCliClient } from './connect.js';
+import { EXIT_CODES, type ExitCode } from './errors.js';
+import { printJson, renderFields, type Output } from './format.js';
+import { PROJECT_ROOT } from './project.js';
+import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
+import { todayIn } from './today.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
 
@@ -38,18 +40,18 @@ function log(message: string): void {
 function explainStartFailure(error: unknown, port: number): never {
   if (error instanceof DynamoDbLocalError) {
     if (error.code === 'JAVA_MISSING') {
-      throw new CliError(`${error.message} With Docker: \`docker run -p 8000:8000 amazon/dynamodb-local\`, then \`npm start -- --endpoint http://127.0.0.1:8000\`.`, EXIT_CODES.UNREACHABLE, { cause: error });
+      throw new DynamoDbLocalError(error.code, `${error.message} With Docker: \`docker run -p 8000:8000 amazon/dynamodb-local\`, then \`npm start -- --endpoint http://127.0.0.1:8000\`.`, { cause: error });
     }
     if (error.code === 'PORT_IN_USE') {
       const alt = port === 8000 ? 8001 : port + 1;
-      throw new CliError(`${error.message.replace(/\.$/, '')} (is \`npm start\` already running in another terminal? Otherwise: \`npm start -- --port ${alt}\`).`, EXIT_CODES.UNREACHABLE, { cause: error });
+      throw new DynamoDbLocalError(error.code, `${error.message.replace(/\.$/, '')} (is \`npm start\` already running in another terminal? Otherwise: \`npm start -- --port ${alt}\`).`, { cause: error });
     }
-    throw new CliError(`DynamoDB Local did not start: ${error.message}`, EXIT_CODES.UNREACHABLE, { cause: error });
+    throw new DynamoDbLocalError(error.code, `DynamoDB Local did not start: ${error.message}`, { cause: error });
   }
   throw error;
 }
 
-export async function runLocal(options: LocalOptions, output: Output): Promise<number> {
+export async function runLocal(options: LocalOptions, output: Output): Promise<ExitCode> {
   const started = performance.now();
   let db: DynamoDbLocal | undefined;
   let stopping = false;
@@ -88,10 +90,14 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
     let endpoint: string;
     let dataPath: string | null = null;
     if (options.endpoint) {
+      // It creates the table and loads demo data (admin users, a session): never anywhere but here.
+      assertLoopbackEndpoint(options.endpoint, 'create and seed the local store');
       endpoint = options.endpoint;
       log(`Using the DynamoDB at ${endpoint} (not started by exstate)…`);
     } else {
       dataPath = options.inMemory ? null : resolve(options.dbPath);
+      // First, so an unusable directory (read-only, full, not writable) is the only line printed.
+      if (dataPath) createDirectory(dataPath, 'create the data directory');
       // Announce the start only when it can work, so a missing Java or a taken port is one line.
       const java = javaVersion();
       if (java !== null && java >= 17 && (await portIsFree(options.port))) {
@@ -114,13 +120,13 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       ? `stop, \`rm -rf ${relative(process.cwd(), dataPath) || '.'}\` and start again (or use --in-memory)`
       : `delete the table (\`aws dynamodb delete-table --table-name ${tableName} --endpoint-url ${endpoint}\`) and start again`;
     if (drift.length > 0) {
-      throw new CliError(`Table ${tableName} at ${endpoint} does not match the template (${drift.join('; ')}): ${startOver}.`, EXIT_CODES.NO_TABLE);
+      throw new ExecutionStoreError('TABLE_NOT_FOUND', `Table ${tableName} at ${endpoint} does not match the template (${drift.join('; ')}): ${startOver}.`, { tableName, differences: drift });
     }
     const client = createCliClient(env);
     const meter = attachRequestLog(client);
     const store = createExecutionStore({ client, tableName });
 
-    const today = localDate(new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+    const today = todayIn();
     let seeded: { loaded: boolean; rebased_to?: string; items?: number; counts?: Record<string, number>; reason?: string };
     if (!options.seed) {
       seeded = { loaded: false, reason: 'skipped (--no-seed)' };
@@ -129,7 +135,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
     } else {
       log(`Loading the fixture (dates rebased to ${today})…`);
       const result = await loadFixture(store.service, { rebaseTo: today });
-      seeded = { loaded: true, rebased_to: today, ...describeFixtureResult(result) };
+      seeded = { loaded: true, rebased_to: today, ...summarizeLoad(result) };
     }
 
     const subjects = await discoverSubjects(store);
@@ -188,7 +194,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
         try {
           process.kill(instance.pid, 0);
         } catch {
-          if (!stopping) reject(new CliError(`DynamoDB Local (pid ${instance.pid}) exited unexpectedly.`, EXIT_CODES.UNREACHABLE));
+          if (!stopping) reject(new DynamoDbLocalError('EXITED', `DynamoDB Local (pid ${instance.pid}) exited unexpectedly.`));
         }
       }, 2_000);
     });

