@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createExecutionService, schemas, type EntityName } from '../entities/index.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { canonicalJson, canonicalJsonPretty, rawItemJson } from './canonical-json.js';
@@ -29,6 +29,7 @@ import {
   type RedactionProfile,
 } from './manifest.js';
 import { Redactor, REDACTION_PROFILES } from './redaction.js';
+import { scanTable } from './scan.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, exportFileName, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
 import { validateExport, type ValidationResult } from './validate.js';
 
@@ -240,28 +241,6 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
   await context.sorters.get(name)!.add(id, canonicalJson(redacted));
 }
 
-async function scanSegment(
-  documentClient: DynamoDBDocumentClient,
-  options: { tableName: string; segment: number; totalSegments: number; pageSize?: number; consistentRead: boolean },
-  onItems: (items: Record<string, unknown>[]) => Promise<void>,
-): Promise<void> {
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page: ScanCommandOutput = await documentClient.send(
-      new ScanCommand({
-        TableName: options.tableName,
-        Segment: options.segment,
-        TotalSegments: options.totalSegments,
-        ExclusiveStartKey: exclusiveStartKey,
-        ConsistentRead: options.consistentRead,
-        Limit: options.pageSize,
-      }),
-    );
-    await onItems((page.Items ?? []) as Record<string, unknown>[]);
-    exclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (exclusiveStartKey);
-}
-
 export async function exportExecutionData(options: ExportOptions): Promise<ExportResult> {
   const registry = options.registry ?? REGISTRY;
   const segments = options.segments ?? 4;
@@ -312,17 +291,13 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     let scannedItems = 0;
     const scanStartedAt = now().toISOString();
     try {
-      await Promise.all(
-        Array.from({ length: segments }, (_, segment) =>
-          scanSegment(documentClient, { tableName: options.tableName, segment, totalSegments: segments, pageSize: options.pageSize, consistentRead }, async (items) => {
-            // Pages are unmarshalled whole before this runs; only walk items when a marker was made.
-            const mayHoldUnsafeNumbers = unsafeNumbers > 0;
-            for (const item of items) await handleItem(context, item, mayHoldUnsafeNumbers);
-            scannedItems += items.length;
-            report('scan', scannedItems, 0);
-          }),
-        ),
-      );
+      for await (const items of scanTable(documentClient, { tableName: options.tableName, segments, pageSize: options.pageSize, consistentRead })) {
+        // Pages are unmarshalled whole before they arrive here; only walk items when a marker was made.
+        const mayHoldUnsafeNumbers = unsafeNumbers > 0;
+        for (const item of items) await handleItem(context, item, mayHoldUnsafeNumbers);
+        scannedItems += items.length;
+        report('scan', scannedItems, 0);
+      }
     } catch (error) {
       if ((error as { name?: string }).name === 'ResourceNotFoundException') {
         throw new PortableExportError('TABLE_NOT_FOUND', `Table ${options.tableName} does not exist (check the table name and region)`, {

@@ -15,7 +15,6 @@
  * (allowNonEmpty) converges on the same table: an interrupted import is finished by re-running it.
  */
 import { DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { join, resolve } from 'node:path';
 import { createExecutionService, type EntityName } from '../entities/index.js';
 import { batchPutWithRetry, type BatchPutEntity } from './batch-write.js';
@@ -23,6 +22,7 @@ import { PortableExportError } from './errors.js';
 import { ELECTRO_ENTITY_ATTRIBUTE } from './export.js';
 import { readLines } from './lines.js';
 import type { ExportManifest } from './manifest.js';
+import { tableHoldsItems, scanTable } from './scan.js';
 import { REGISTRY, durableEntries, registryEntries, type ExportRegistry } from './registry.js';
 import { formatFinding, validateExport, type ValidationResult } from './validate.js';
 
@@ -105,40 +105,15 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
   }
 }
 
-async function tableHasItems(documentClient: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  // Limit applies before filtering nothing, so one item is enough; loop in case of empty pages.
-  do {
-    const page: ScanCommandOutput = await documentClient.send(
-      new ScanCommand({ TableName: tableName, Limit: 1, ExclusiveStartKey: exclusiveStartKey, ConsistentRead: true }),
-    );
-    if ((page.Items ?? []).length > 0) return true;
-    exclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (exclusiveStartKey);
-  return false;
-}
-
-/** Items per ElectroDB entity in the table (a projected, parallel-free Scan). */
+/** Items per ElectroDB entity in the table (a projected, consistent Scan). */
 export async function countTableItems(client: DynamoDBClient, tableName: string): Promise<Record<string, number>> {
-  const documentClient = DynamoDBDocumentClient.from(client);
   const counts: Record<string, number> = {};
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page: ScanCommandOutput = await documentClient.send(
-      new ScanCommand({
-        TableName: tableName,
-        ProjectionExpression: '#e',
-        ExpressionAttributeNames: { '#e': ELECTRO_ENTITY_ATTRIBUTE },
-        ExclusiveStartKey: exclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  for await (const items of scanTable(client, { tableName, consistentRead: true, attributes: [ELECTRO_ENTITY_ATTRIBUTE] })) {
+    for (const item of items) {
       const name = typeof item[ELECTRO_ENTITY_ATTRIBUTE] === 'string' ? (item[ELECTRO_ENTITY_ATTRIBUTE] as string) : '(not an ElectroDB item)';
       counts[name] = (counts[name] ?? 0) + 1;
     }
-    exclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (exclusiveStartKey);
+  }
   return counts;
 }
 
@@ -174,8 +149,7 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
 
   // 3. The table: exists, active, empty.
   await describeTable(options.client, options.tableName);
-  const documentClient = DynamoDBDocumentClient.from(options.client);
-  const preexistingItems = await tableHasItems(documentClient, options.tableName);
+  const preexistingItems = await tableHoldsItems(options.client, options.tableName);
   if (preexistingItems && !options.allowNonEmpty) {
     throw new PortableExportError(
       'TABLE_NOT_EMPTY',
