@@ -5,7 +5,16 @@
  * PortableExportError with a stable `code`.
  */
 export { exportExecutionData, UNPARSED_REASONS, type ExportOptions, type ExportProgress, type ExportResult, type UnparsedReason } from './export.js';
-export { validateExport, formatFinding, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationResult } from './validate.js';
+export {
+  validateExport,
+  formatFinding,
+  FINDING_CODES,
+  type Finding,
+  type FindingCode,
+  type FindingSeverity,
+  type ValidateOptions,
+  type ValidationResult,
+} from './validate.js';
 export {
   importExecutionData,
   countTableItems,
@@ -17,7 +26,12 @@ export {
 export {
   generatePostgresDdl,
   loadExportIntoPostgres,
+  pgColumnType,
+  pgConstraints,
+  pgTableName,
   type DdlOptions,
+  type PgConstraint,
+  type PgType,
   type PostgresLike,
   type PostgresLoadOptions,
   type PostgresLoadResult,
@@ -30,13 +44,15 @@ export {
   registryEntries,
   entryByExportName,
   exportFileName,
+  foreignKeys,
+  requiredColumns,
+  enumColumns,
   type ColumnSpec,
   type ColumnType,
   type EntityRegistryEntry,
   type ExportRegistry,
   type ForeignKey,
   type Persistence,
-  type PgType,
   type RedactedColumn,
   type Retention,
 } from './registry.js';
@@ -44,3 +60,4 @@ export { MANIFEST_FILE, UNPARSED_FILE, type ExportManifest, type ManifestEntity,
 export { PortableExportError, isPortableExportError, PORTABLE_EXPORT_ERROR_CODES, type PortableExportErrorCode } from './errors.js';
 export { batchPutWithRetry, type BatchPutEntity, type BatchPutOptions, type BatchPutResult } from './batch-write.js';
 export { canonicalJson } from './canonical-json.js';
+export { scanTable, tableHoldsItems, type ScanTableOptions, type ScannedItem } from './scan.js';
