@@ -17,7 +17,10 @@ export {
 } from './validate.js';
 export {
   importExecutionData,
+  abandonImport,
   countTableItems,
+  RESTORE_MARKER_COUNT,
+  type AbandonImportOptions,
   type ImportOptions,
   type ImportProgress,
   type ImportResult,
@@ -58,6 +61,14 @@ export {
 } from './registry.js';
 export { MANIFEST_FILE, UNPARSED_FILE, type ExportManifest, type ManifestEntity, type ManifestOmission, type RedactionProfile } from './manifest.js';
 export { PortableExportError, isPortableExportError, PORTABLE_EXPORT_ERROR_CODES, type PortableExportErrorCode } from './errors.js';
-export { batchPutWithRetry, type BatchPutEntity, type BatchPutOptions, type BatchPutResult } from './batch-write.js';
+export {
+  batchPutWithRetry,
+  batchDeleteWithRetry,
+  type BatchDeleteEntity,
+  type BatchPutEntity,
+  type BatchPutOptions,
+  type BatchPutResult,
+} from './batch-write.js';
 export { canonicalJson } from './canonical-json.js';
+export { readRestoreMarker, describeRestore, RESTORE_LEASE_MS, type RestoreMarker } from './restore-marker.js';
 export { scanTable, tableHoldsItems, type ScanTableOptions, type ScannedItem } from './scan.js';
