@@ -145,9 +145,23 @@ describe('loadExportIntoPostgres (PGlite)', () => {
     expect(unique.details).toMatchObject({ file: 'users.jsonl', line: 2, field: 'email', constraint: 'users_email_key' });
     expect(unique.message).toMatch(/^Postgres refused users\.jsonl line 2 field email \(constraint users_email_key\)/);
 
-    // A value Postgres cannot even convert (no constraint involved): found column by column.
+    // Values Postgres cannot even convert (no constraint involved): found column by column.
     const year0 = await tampered('pg-where-date', 'tasks.jsonl', (row) => ({ ...row, due_date: '0000-01-01' }));
     expect((await refusal(year0, 'where_date')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'due_date' });
+    const nul = await tampered('pg-where-nul', 'tasks.jsonl', (row) => ({ ...row, title: 'Book \u0000 the venue' }));
+    expect((await refusal(nul, 'where_nul')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'title' });
+    const surrogate = await tampered('pg-where-surrogate', 'tasks.jsonl', (row) => ({ ...row, description: 'half \ud83d an emoji' }));
+    expect((await refusal(surrogate, 'where_surrogate')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'description' });
+
+    // The rules' CHECKs hold the same line as JavaScript: blank by trim(), length in UTF-16 code units, the calendar's last day.
+    for (const [label, field, value] of [
+      ['blank', 'title', ' \t\u00a0\u3000'],
+      ['long', 'title', '\u{1F389}'.repeat(101)],
+      ['year', 'due_date', '10000-01-01'],
+    ] as const) {
+      const dir = await tampered(`pg-where-${label}`, 'tasks.jsonl', (row) => ({ ...row, [field]: value }));
+      expect((await refusal(dir, `where_${label}`)).details, label).toMatchObject({ file: 'tasks.jsonl', line: 1, field, constraint: `tasks_${field}_format`, postgres_code: '23514' });
+    }
   });
 
   it('refuses files that do not match the manifest before touching Postgres', async () => {
