@@ -37,7 +37,7 @@ import {
   type RedactionProfile,
 } from './manifest.js';
 import { Redactor, REDACTION_PROFILES } from './redaction.js';
-import { isRestoreMarker, readRestoreMarker, restoreInProgressError, type RestoreMarker } from './restore-marker.js';
+import { isRestoreMarker, markerOf, readRestoreMarker, restoreInProgressError, type RestoreMarker } from './restore-marker.js';
 import { scanTable } from './scan.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, exportFileName, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
 import { manifestFiles, validateExport, type ValidationResult } from './validate.js';
@@ -298,8 +298,7 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
   };
   if (isRestoreMarker(item)) {
     // An import claimed the table after the export started: what follows is not a copy of anything.
-    const { pk: _pk, sk: _sk, ...marker } = item;
-    throw restoreInProgressError(context.tableName, marker as unknown as RestoreMarker, context.now(), 'Export stopped: ');
+    throw restoreInProgressError(context.tableName, markerOf(item), context.now(), 'Export stopped: ');
   }
   if (mayHoldUnsafeNumbers && containsUnsafeNumber(item)) return unparsed('UNSAFE_NUMBER');
   const entityName = item[ELECTRO_ENTITY_ATTRIBUTE];

@@ -13,6 +13,7 @@
  * `exec` (PGlite in the tests; a thin wrapper around `pg` for a real migration).
  */
 import { join, resolve } from 'node:path';
+import { isExecutionStoreError } from '../errors.js';
 import { MAX_PG_INTEGER } from '../formats.js';
 import { PortableExportError } from './errors.js';
 import { readLines, sha256File } from './lines.js';
@@ -215,6 +216,8 @@ export async function loadExportIntoPostgres(db: PostgresLike, dir: string, opti
   try {
     manifest = JSON.parse(await readManifestText(root)) as ExportManifest;
   } catch (error) {
+    // The machine's failures (permission denied, …) stay typed; a missing or broken manifest is the export's fault.
+    if (isExecutionStoreError(error) && error.code !== 'PATH_NOT_FOUND') throw error;
     throw new PortableExportError('EXPORT_INVALID', `${root} has no readable manifest.json: ${(error as Error).message}`, { dir: root }, { cause: error });
   }
   if (manifest.schema_version !== SCHEMA_VERSION) {
@@ -264,7 +267,7 @@ export async function loadExportIntoPostgres(db: PostgresLike, dir: string, opti
           await db.query(insert, [`[${lines.map((candidate) => candidate.text).join(',')}]`]);
         } catch (error) {
           await db.exec('ROLLBACK TO SAVEPOINT export_batch');
-          location = await locateRowRefusal(db, entry, file, lines, error, options.schema);
+          location = await locateRowRefusal(db, registry, entry, file, lines, error, options.schema);
           throw error;
         }
         await db.exec('RELEASE SAVEPOINT export_batch');
@@ -352,6 +355,7 @@ async function accepted(db: PostgresLike, sql: string, params: unknown[]): Promi
  */
 async function locateRowRefusal(
   db: PostgresLike,
+  registry: ExportRegistry,
   entry: EntityRegistryEntry,
   file: string,
   lines: NumberedLine[],
@@ -363,11 +367,11 @@ async function locateRowRefusal(
     const outcome = await accepted(db, insert, [`[${candidate.text}]`]);
     if (outcome.ok) continue;
     const pg = outcome.error as PostgresErrorFields;
-    const field = constraintColumn(entry, REGISTRY, pg.constraint) ?? pg.column ?? (await refusedColumn(db, entry, candidate.text, schema));
+    const field = constraintColumn(entry, registry, pg.constraint) ?? pg.column ?? (await refusedColumn(db, entry, candidate.text, schema));
     return { file, line: candidate.line, field };
   }
   const pg = batchError as PostgresErrorFields;
-  return { file, field: constraintColumn(entry, REGISTRY, pg.constraint) ?? pg.column };
+  return { file, field: constraintColumn(entry, registry, pg.constraint) ?? pg.column };
 }
 
 /** The first column whose value alone Postgres cannot convert to the column's type (NUL, lone surrogate, year 0, …). */

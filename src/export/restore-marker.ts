@@ -49,7 +49,7 @@ export function isRestoreMarker(item: ScannedItem): boolean {
 }
 
 /** The marker as stored, without its key attributes. */
-function markerOf(item: ScannedItem): RestoreMarker {
+export function markerOf(item: ScannedItem): RestoreMarker {
   const { [TABLE_KEYS.pk]: _pk, [TABLE_KEYS.sk]: _sk, ...marker } = item;
   return marker as unknown as RestoreMarker;
 }

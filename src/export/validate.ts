@@ -493,7 +493,7 @@ const SHAPE_EXPECTED: Record<ColumnSpec['type'], string> = {
 };
 
 /** Checks one present, non-null value against its column's type and rule; returns [code, message] or null. */
-export function checkColumnValue(spec: ColumnSpec, value: unknown): [FindingCode, string] | null {
+function checkColumnValue(spec: ColumnSpec, value: unknown): [FindingCode, string] | null {
   const field = `"${spec.name}"`;
   if (spec.type === 'enum') {
     return typeof value === 'string' && spec.enumValues!.includes(value) ? null : ['INVALID_ENUM', `${field} must be one of ${spec.enumValues!.join(', ')}; got ${describe(value)}`];
