@@ -33,6 +33,9 @@ export const TEXT_LIMITS = {
   time_zone: 64,
   worker_id: 128,
   emoji: 16,
+  cron: 120,
+  /** An application ID (or other entity key) referred to as text, e.g. audit_event.entity_id. */
+  entity_id: 128,
 } as const;
 
 /** How many items a list may hold. */
@@ -62,6 +65,8 @@ export interface ValueRule<T = string> {
   readonly test: (value: unknown) => value is T;
   /** A PostgreSQL boolean expression over the quoted column name that holds where `test` holds (where one fits). */
   readonly pgCheck?: (column: string) => string;
+  /** The regular expression of a patterned rule (for callers that need the pattern itself). */
+  readonly pattern?: RegExp;
 }
 
 /** Shows a bad value in a message without echoing megabytes or control characters. */
@@ -132,11 +137,12 @@ export const TEXT = Object.fromEntries(
 // ---------------------------------------------------------------------------------------------
 // Patterned strings
 
-function patternRule(name: string, pattern: RegExp, expected: string, maxLength?: number): ValueRule<string> {
+function patternRule(name: string, pattern: RegExp, expected: string, maxLength?: number): ValueRule<string> & { readonly pattern: RegExp } {
   return {
     name,
     expected,
     maxLength,
+    pattern,
     test: (value: unknown): value is string => typeof value === 'string' && (maxLength === undefined || value.length <= maxLength) && pattern.test(value),
     pgCheck: (column) => `${quote(column)} ~ '${pattern.source.replace(/'/g, "''")}'${maxLength === undefined ? '' : ` AND char_length(${quote(column)}) <= ${maxLength}`}`,
   };
@@ -146,8 +152,9 @@ const EMAIL_PATTERN = /^[^\s@A-Z\u0000]+@[^\s@A-Z\u0000]+\.[^\s@A-Z\u0000]+$/;
 
 export const EMAIL = {
   ...patternRule('email', EMAIL_PATTERN, `an e-mail address like anna@example.org (lower case, at most ${TEXT_LIMITS.email} characters)`, TEXT_LIMITS.email),
+  // The pattern refuses ASCII capitals; toLowerCase also catches the others (Ä), which the services would rewrite.
   test: (value: unknown): value is string =>
-    typeof value === 'string' && value.length <= TEXT_LIMITS.email && EMAIL_PATTERN.test(value) && isPostgresSafe(value),
+    typeof value === 'string' && value.length <= TEXT_LIMITS.email && EMAIL_PATTERN.test(value) && value === value.toLowerCase() && isPostgresSafe(value),
 } satisfies ValueRule<string>;
 
 /** The stored spelling of an e-mail address: trimmed and lower-cased (addresses are compared case-insensitively). */
@@ -175,6 +182,12 @@ export const CONTENT_TYPE = patternRule(
 export const SHA256_HEX = patternRule('sha256', /^[0-9a-f]{64}$/, 'a SHA-256 digest: 64 lower-case hex characters');
 
 export const GIT_COMMIT = patternRule('git_commit', /^[0-9a-f]{7,64}$/, 'a Git commit SHA (7-64 lower-case hex characters)');
+
+/** Who holds a notification claim (notification.claimed_by): a scheduler run's `<function>:<request id>`. */
+export const WORKER_ID = patternRule('worker_id', /^[\w.:@/-]+$/, `a worker ID of at most ${TEXT_LIMITS.worker_id} letters, digits and _ . : @ / -`, TEXT_LIMITS.worker_id);
+
+/** What an audit event records, e.g. task.transition. */
+export const AUDIT_ACTION = patternRule('audit_action', /^[a-z][a-z0-9_.]{0,63}$/, 'a lower-case dotted action name of at most 64 characters like task.transition');
 
 // ---------------------------------------------------------------------------------------------
 // Dates and times
@@ -297,8 +310,10 @@ export function integerRule(name: string, min: number, max: number): ValueRule<n
 export const VERSION = integerRule('version', 1, MAX_PG_INTEGER);
 /** A byte count. */
 export const SIZE_BYTES = integerRule('size_bytes', 0, Number.MAX_SAFE_INTEGER);
+/** The last second of LAST_DATE, in epoch seconds. */
+export const MAX_EPOCH_SECONDS = 253_402_300_799;
 /** TTL attribute: epoch seconds up to the end of LAST_DATE. */
-export const EPOCH_SECONDS = integerRule('epoch_seconds', 1, 253_402_300_799);
+export const EPOCH_SECONDS = integerRule('epoch_seconds', 1, MAX_EPOCH_SECONDS);
 
 export const BOOLEAN: ValueRule<boolean> = {
   name: 'boolean',
@@ -317,6 +332,37 @@ export function checkTags(value: unknown, field = 'tags'): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.length > LIST_LIMITS.tags) throw new ValidationError(ruleMessage(TAGS, field, value), { field, rule: TAGS.name });
   return value.map((tag, i) => checkValue(TEXT.tag, tag, `${field}[${i}]`));
+}
+
+export interface Link {
+  name: string;
+  url: string;
+}
+
+function isLink(value: unknown): value is Link {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { name, url } = value as Record<string, unknown>;
+  return TEXT.short.test(name) && TEXT.url.test(url);
+}
+
+/** A bundle's named links (e.g. { name: "Meetup page", url }). */
+export const LINKS: ValueRule<Link[]> = {
+  name: 'links',
+  expected: `a list of at most ${LIST_LIMITS.links} { name, url } objects (name: non-blank text of at most ${TEXT_LIMITS.short} characters; url: at most ${TEXT_LIMITS.url})`,
+  test: (value: unknown): value is Link[] => Array.isArray(value) && value.length <= LIST_LIMITS.links && value.every(isLink),
+};
+
+/** Checks a link list item by item, so the message names the bad part (`links[2].url`). Absent is an empty list. */
+export function checkLinks(value: unknown, field = 'links'): Link[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > LIST_LIMITS.links) throw new ValidationError(ruleMessage(LINKS, field, value), { field, rule: LINKS.name });
+  return value.map((link: unknown, i) => {
+    if (link === null || typeof link !== 'object' || Array.isArray(link)) {
+      throw new ValidationError(`${field}[${i}] must be a { name, url } object; got ${describeValue(link)}`, { field: `${field}[${i}]`, rule: LINKS.name });
+    }
+    const { name, url } = link as Record<string, unknown>;
+    return { name: checkValue(TEXT.short, name, `${field}[${i}].name`), url: checkValue(TEXT.url, url, `${field}[${i}].url`) };
+  });
 }
 
 export function checkEnum<T extends string>(values: readonly T[], value: unknown, field: string): T {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulidx';
 import { ValidationError } from './errors.js';
+import { SHA256_HEX } from './formats.js';
 
 export const ID_PREFIXES = {
   user: 'usr',
@@ -31,7 +32,7 @@ export const ID_PATTERNS: Record<IdKind, RegExp> = Object.fromEntries(
 ) as Record<IdKind, RegExp>;
 
 /** Session IDs are the lower-case hex SHA-256 of the session token. */
-export const SESSION_ID_PATTERN = /^[0-9a-f]{64}$/;
+export const SESSION_ID_PATTERN: RegExp = SHA256_HEX.pattern;
 
 // Monotonic within a millisecond, so IDs made in one burst (a template's tasks, a transition
 // history) still sort in creation order.
@@ -53,11 +54,6 @@ export function assertId(kind: IdKind, value: unknown, field: string = `${kind}_
     `${field} must be a ${kind} ID like "${ID_PREFIXES[kind]}_01J9Z8Q4X6V7W8Y9Z0A1B2C3D4" (prefix "${ID_PREFIXES[kind]}_" and a 26-character ULID); got ${shown}`,
     { field },
   );
-}
-
-export function assertSessionId(value: unknown, field = 'session_id'): string {
-  if (typeof value === 'string' && SESSION_ID_PATTERN.test(value)) return value;
-  throw new ValidationError(`${field} must be a 64-character lower-case hex SHA-256`, { field });
 }
 
 export function sha256Hex(value: string): string {

@@ -11,13 +11,30 @@ export { ID_PREFIXES, ID_PATTERNS, isId, assertId, newId, type IdKind } from './
 export * from './vocabulary.js';
 export { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, SECONDARY_INDEXES } from './table-layout.js';
 export { createExecutionService, ENTITY_NAMES, schemas, type ExecutionService, type EntityName } from './entities/index.js';
-export type { Actor, Page, PageOptions } from './services/common.js';
+// Record types: derived from the entity schemas (src/entities).
+export type {
+  Artifact,
+  AssistantJob,
+  AuditEvent,
+  Bundle,
+  BundleLink,
+  FileRecord,
+  Notification,
+  RecurringSchedule,
+  Session,
+  Task,
+  TaskTransition,
+  TemplateInstance,
+  User,
+} from './entities/index.js';
+export { USER_EDITABLE_TASK_FIELDS } from './entities/index.js';
+// Service inputs and results.
+export type { Actor } from './services/permissions.js';
+export type { Page, PageOptions } from './services/paging.js';
 export { TASK_TRANSITIONS, canTransition } from './services/task-status.js';
-export type { Task, TaskTransition, CreateTaskInput, TaskChanges } from './services/tasks.js';
-export { USER_EDITABLE_TASK_FIELDS } from './services/tasks.js';
-export type { Bundle, BundleDetail, BundleLink, TemplateDefinition, TemplateInstance, TemplateTaskDefinition } from './services/bundles.js';
-export type { User, CreateUserInput } from './services/users.js';
-export type { RecurringSchedule, MaterializeResult } from './services/schedules.js';
-export type { Notification } from './services/notifications.js';
-export type { FileRecord, Artifact } from './services/files.js';
-export type { Session } from './services/sessions.js';
+export type { CreateTaskInput, TaskChanges } from './services/tasks.js';
+export type { BundleDetail, CreateBundleInput, InstantiateTemplateInput, TemplateDefinition, TemplateTaskDefinition } from './services/bundles.js';
+export type { CreateUserInput } from './services/users.js';
+export type { CreateScheduleInput, MaterializeResult } from './services/schedules.js';
+export type { ClaimOutcome, CreateNotificationInput } from './services/notifications.js';
+export type { CreateArtifactInput, RegisterFileInput } from './services/files.js';

@@ -91,9 +91,6 @@ export function describeError(error: unknown, context: ErrorContext = {}): { mes
   for (const link of links) {
     if (link instanceof CliError) return { message: link.message, exitCode: link.exitCode };
     if (link instanceof DynamoDbLocalError) return { message: link.message, exitCode: EXIT_CODES.UNREACHABLE };
-    if (link instanceof ExecutionStoreError) {
-      return { message: link.message, exitCode: link.code === 'CONFIG' ? EXIT_CODES.CONFIG : EXIT_CODES.REJECTED };
-    }
     if (link instanceof PortableExportError) {
       if (link.code === 'TABLE_NOT_FOUND') return { message: `${link.message} (locally: \`npm start\` creates it)`, exitCode: EXIT_CODES.NO_TABLE };
       // The library names its options; the CLI's flags are spelled differently.
@@ -103,6 +100,9 @@ export function describeError(error: unknown, context: ErrorContext = {}): { mes
         .replace(/\boverwrite: true\b|\boverwrite\b(?= to)/g, '--overwrite');
       if (link.code === 'INVALID_OPTIONS') return { message, exitCode: EXIT_CODES.USAGE };
       return { message, exitCode: EXIT_CODES.REJECTED };
+    }
+    if (link instanceof ExecutionStoreError) {
+      return { message: link.message, exitCode: link.code === 'CONFIG' ? EXIT_CODES.CONFIG : EXIT_CODES.REJECTED };
     }
   }
   const names = links.map((link) => field(link, 'name') ?? '');

@@ -14,7 +14,8 @@ import { CliError, EXIT_CODES } from './errors.js';
 import { printJson, renderFields, type Output } from './format.js';
 import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
 import { attachRequestLog } from '../local/request-log.js';
-import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { describeFixtureResult, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { loadFixture } from '../local/demo-fixture.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
 
@@ -127,7 +128,6 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       seeded = { loaded: false, reason: 'the table already holds data (kept as it is)' };
     } else {
       log(`Loading the fixture (dates rebased to ${today})…`);
-      const loadFixture = await importFixtureLoader();
       const result = await loadFixture(store.service, { rebaseTo: today });
       seeded = { loaded: true, rebased_to: today, ...describeFixtureResult(result) };
     }

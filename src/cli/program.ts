@@ -22,7 +22,8 @@ import { connect, LOCAL_ENDPOINT, type CliConnection } from './connect.js';
 import { CliError, describeError, EXIT_CODE_HELP, EXIT_CODES, type ErrorContext } from './errors.js';
 import { createOutput, plural, printJson, printList, renderTable, type Column, type Output } from './format.js';
 import { DEFAULT_DB_PATH, runLocal } from './local.js';
-import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { describeFixtureResult, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { loadFixture } from '../local/demo-fixture.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -215,7 +216,6 @@ Examples:
         throw new CliError(`Table ${tableName} already holds data: \`exstate seed --force\` loads the fixture on top of it.`, EXIT_CODES.REJECTED);
       }
       const rebaseTo = options.rebaseTo ?? localDate(new Date(), systemTimeZone());
-      const loadFixture = await importFixtureLoader();
       const result = describeFixtureResult(await loadFixture(store.service, { rebaseTo }));
       const o = out(options.json);
       if (o.json) {

@@ -1,8 +1,7 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-
-import { optionalRef, ownId, requiredRef, requiredText, timestamps } from './attributes.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { KIND } from '../formats.js';
+import { optionalRef, ownId, requiredRef, requiredString, requiredText, timestamps } from './attributes.js';
 
 /** Reserved slot: an output attached to a task (a generated document, a published page). */
 export const artifactSchema = defineSchema({
@@ -11,8 +10,8 @@ export const artifactSchema = defineSchema({
     artifact_id: ownId('artifact'),
     task_id: requiredRef('task'),
     bundle_id: optionalRef('bundle'),
-    kind: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_]{0,63}$/.test(value) },
-    uri: requiredText(TEXT_LIMITS.url),
+    kind: requiredString(KIND),
+    uri: requiredText('url'),
     created_by: requiredRef('user'),
     ...timestamps,
   },
@@ -35,3 +34,6 @@ export const artifactSchema = defineSchema({
     },
   },
 });
+
+/** An output attached to a task, as stored and returned. */
+export type Artifact = RecordOf<typeof artifactSchema>;

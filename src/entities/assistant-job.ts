@@ -1,19 +1,19 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { ASSISTANT_JOB_STATUSES } from '../vocabulary.js';
-import { optionalRef, optionalText, ownId, requiredRef, timestamps, version } from './attributes.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { KIND } from '../formats.js';
+import { optionalRef, optionalText, ownId, requiredRef, requiredString, timestamps, version } from './attributes.js';
 
 /** Reserved slot: a unit of work for the (future) assistant, optionally about a task. */
 export const assistantJobSchema = defineSchema({
   model: { entity: 'assistant_job', version: '1', service: SERVICE_NAME },
   attributes: {
     job_id: ownId('assistant_job'),
-    kind: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_]{0,63}$/.test(value) },
+    kind: requiredString(KIND),
     status: { type: ASSISTANT_JOB_STATUSES, required: true, default: 'queued' },
     task_id: optionalRef('task'),
-    input_ref: optionalText(TEXT_LIMITS.url),
-    output_ref: optionalText(TEXT_LIMITS.url),
+    input_ref: optionalText('url'),
+    output_ref: optionalText('url'),
     created_by: requiredRef('user'),
     ...timestamps,
     version,
@@ -36,3 +36,5 @@ export const assistantJobSchema = defineSchema({
     },
   },
 });
+
+export type AssistantJob = RecordOf<typeof assistantJobSchema>;

@@ -1,7 +1,8 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { AUDITED_ENTITY_TYPES } from '../vocabulary.js';
-import { ownId, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
+import { AUDIT_ACTION } from '../formats.js';
+import { ownId, requiredRef, requiredString, requiredText, requiredTimestamp } from './attributes.js';
 
 /** Reserved slot: who did what to which entity, append-only. */
 export const auditEventSchema = defineSchema({
@@ -11,9 +12,9 @@ export const auditEventSchema = defineSchema({
     /** The entity the event is about (entity name, singular: task, bundle, …). */
     entity_type: { type: AUDITED_ENTITY_TYPES, required: true },
     /** The affected entity's application ID. */
-    entity_id: requiredText(128),
+    entity_id: requiredText('entity_id'),
     actor_id: requiredRef('user'),
-    action: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_.]{0,63}$/.test(value) },
+    action: requiredString(AUDIT_ACTION),
     at: requiredTimestamp,
     /** Field-level changes, e.g. { status: { from: 'todo', to: 'done' } }. */
     changes: { type: 'any', required: true },
@@ -30,3 +31,5 @@ export const auditEventSchema = defineSchema({
     },
   },
 });
+
+export type AuditEvent = RecordOf<typeof auditEventSchema>;

@@ -1,16 +1,16 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { BUNDLE_STAGES, BUNDLE_STATUSES } from '../vocabulary.js';
-import { optionalDate, optionalRef, optionalText, ownId, requiredRef, requiredText, tags, timestamps, version } from './attributes.js';
-import { TEXT_LIMITS, LIST_LIMITS, isText } from '../formats.js';
+import { LINKS } from '../formats.js';
+import { optionalDate, optionalRef, optionalText, ownId, requiredRef, requiredText, tags, timestamps, validates, version } from './attributes.js';
 
 /** A workflow bundle (a project such as an event): groups tasks, files and a template instance. */
 export const bundleSchema = defineSchema({
   model: { entity: 'bundle', version: '1', service: SERVICE_NAME },
   attributes: {
     bundle_id: ownId('bundle'),
-    title: requiredText(TEXT_LIMITS.title),
-    description: optionalText(TEXT_LIMITS.description),
+    title: requiredText('title'),
+    description: optionalText('description'),
     stage: { type: BUNDLE_STAGES, required: true, default: 'preparation' },
     status: { type: BUNDLE_STATUSES, required: true, default: 'active' },
     owner_id: requiredRef('user'),
@@ -21,17 +21,17 @@ export const bundleSchema = defineSchema({
       type: 'list',
       required: true,
       default: () => [],
-      validate: (value: unknown[]) => value.length <= LIST_LIMITS.links,
+      validate: validates(LINKS),
       items: {
         type: 'map',
         properties: {
-          name: { type: 'string', required: true, validate: (value: string) => isText(value, TEXT_LIMITS.short) },
-          url: { type: 'string', required: true, validate: (value: string) => isText(value, TEXT_LIMITS.url) },
+          name: requiredText('short'),
+          url: requiredText('url'),
         },
       },
     },
     tags,
-    emoji: optionalText(16),
+    emoji: optionalText('emoji'),
     created_by: requiredRef('user'),
     ...timestamps,
     version,
@@ -55,3 +55,8 @@ export const bundleSchema = defineSchema({
     },
   },
 });
+
+/** A bundle as stored and returned. */
+export type Bundle = RecordOf<typeof bundleSchema>;
+/** One of a bundle's named links (e.g. the Meetup page). */
+export type BundleLink = Bundle['links'][number];

@@ -1,7 +1,8 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { FILE_CATEGORIES } from '../vocabulary.js';
-import { optionalRef, ownId, requiredRef, requiredText, tags, timestamps } from './attributes.js';
+import { CONTENT_TYPE, S3_BUCKET, SHA256_HEX, SIZE_BYTES } from '../formats.js';
+import { optionalRef, ownId, requiredRef, requiredString, requiredText, tags, timestamps, validates } from './attributes.js';
 
 /** Metadata of a file stored in S3 (never the bytes): where it is, what it is, who uploaded it. */
 export const fileSchema = defineSchema({
@@ -10,12 +11,12 @@ export const fileSchema = defineSchema({
     file_id: ownId('file'),
     task_id: requiredRef('task'),
     bundle_id: optionalRef('bundle'),
-    storage_bucket: { type: 'string', required: true, validate: (value: string) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) },
-    storage_key: requiredText(1024),
-    filename: requiredText(255),
-    content_type: { type: 'string', required: true, validate: (value: string) => /^[\w.+-]+\/[\w.+-]+$/.test(value) && value.length <= 255 },
-    size_bytes: { type: 'number', required: true, validate: (value: number) => Number.isInteger(value) && value >= 0 },
-    sha256: { type: 'string', required: true, validate: (value: string) => /^[0-9a-f]{64}$/.test(value) },
+    storage_bucket: requiredString(S3_BUCKET),
+    storage_key: requiredText('storage_key'),
+    filename: requiredText('filename'),
+    content_type: requiredString(CONTENT_TYPE),
+    size_bytes: { type: 'number', required: true, validate: validates(SIZE_BYTES) },
+    sha256: requiredString(SHA256_HEX),
     category: { type: FILE_CATEGORIES, required: true, default: 'document' },
     tags,
     uploaded_by: requiredRef('user'),
@@ -40,3 +41,6 @@ export const fileSchema = defineSchema({
     },
   },
 });
+
+/** A file's metadata (the bytes live in S3), as stored and returned. */
+export type FileRecord = RecordOf<typeof fileSchema>;

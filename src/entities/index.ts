@@ -1,11 +1,27 @@
 /**
  * The ElectroDB service: every entity of the execution-state model over one table.
- * Schemas are plain data in one file each; this module only assembles them.
+ * Schemas are plain data in one file each, each with the record type derived from it; this
+ * module assembles them and re-exports the record types.
  */
 import { Entity, Service } from 'electrodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { artifactSchema } from './artifact.js';
+export type { Artifact } from './artifact.js';
+export type { AssistantJob } from './assistant-job.js';
+export type { AuditEvent } from './audit-event.js';
+export type { Bundle, BundleLink } from './bundle.js';
+export type { FileRecord } from './file.js';
+export type { Notification } from './notification.js';
+export type { RecurringSchedule } from './recurring-schedule.js';
+export type { Session } from './session.js';
+export type { Task, StoreManagedTaskField, UserEditableTaskField } from './task.js';
+export { USER_EDITABLE_TASK_FIELDS } from './task.js';
+export type { TaskTransition } from './task-transition.js';
+export type { TemplateInstance } from './template-instance.js';
+export type { User } from './user.js';
+export type { UserEmailClaim } from './user-email.js';
+export type { RecordOf } from './define-schema.js';
 import { assistantJobSchema } from './assistant-job.js';
 import { auditEventSchema } from './audit-event.js';
 import { bundleSchema } from './bundle.js';

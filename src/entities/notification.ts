@@ -1,9 +1,20 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { NOTIFICATION_STATUSES } from '../vocabulary.js';
-import { optionalEpochSeconds, optionalRef, optionalTimestamp, ownId, requiredText, requiredTimestamp, timestamps, version } from './attributes.js';
-import { ID_PATTERNS } from '../ids.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { KIND, WORKER_ID } from '../formats.js';
+import {
+  optionalEpochSeconds,
+  optionalRef,
+  optionalString,
+  optionalTimestamp,
+  ownId,
+  refList,
+  requiredString,
+  requiredText,
+  requiredTimestamp,
+  timestamps,
+  version,
+} from './attributes.js';
 
 /**
  * A reminder or notice. Without `recipient_id` it is for everyone; `dismissed_by` then records
@@ -17,19 +28,15 @@ export const notificationSchema = defineSchema({
     task_id: optionalRef('task'),
     bundle_id: optionalRef('bundle'),
     /** What kind of notice this is, e.g. task_due, follow_up, announcement. */
-    kind: { type: 'string', required: true, validate: (value: string) => /^[a-z][a-z0-9_]{0,63}$/.test(value) },
-    message: requiredText(TEXT_LIMITS.message),
+    kind: requiredString(KIND),
+    message: requiredText('message'),
     due_at: requiredTimestamp,
     status: { type: NOTIFICATION_STATUSES, required: true, default: 'pending' },
-    claimed_by: optionalText64(),
+    claimed_by: optionalString(WORKER_ID),
     claimed_at: optionalTimestamp,
     sent_at: optionalTimestamp,
-    dismissed_by: {
-      type: 'list',
-      required: true,
-      default: () => [],
-      items: { type: 'string', validate: (value: string) => ID_PATTERNS.user.test(value) },
-    },
+    /** Broadcasts only: who dismissed it (each user once, appended without contending with claims). */
+    dismissed_by: refList('user'),
     expires_at: optionalEpochSeconds,
     ...timestamps,
     version,
@@ -68,6 +75,5 @@ export const notificationSchema = defineSchema({
   },
 });
 
-function optionalText64() {
-  return { type: 'string', validate: (value: string | undefined) => value === undefined || (value.length > 0 && value.length <= 128) } as const;
-}
+/** A notification as stored and returned. */
+export type Notification = RecordOf<typeof notificationSchema>;

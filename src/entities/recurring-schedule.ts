@@ -1,8 +1,19 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-
-import { optionalRef, optionalText, optionalTimestamp, ownId, requiredRef, requiredText, requiredTimestamp, tags, timestamps, version } from './attributes.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { TIME_ZONE } from '../formats.js';
+import {
+  optionalRef,
+  optionalText,
+  optionalTimestamp,
+  ownId,
+  requiredRef,
+  requiredString,
+  requiredText,
+  requiredTimestamp,
+  tags,
+  timestamps,
+  version,
+} from './attributes.js';
 
 /**
  * Recurring work: a 5-field cron in an IANA time zone. The scheduler creates one task per
@@ -12,14 +23,15 @@ export const recurringScheduleSchema = defineSchema({
   model: { entity: 'recurring_schedule', version: '1', service: SERVICE_NAME },
   attributes: {
     schedule_id: ownId('recurring_schedule'),
-    title: requiredText(TEXT_LIMITS.title),
-    cron: requiredText(120),
-    time_zone: requiredText(64),
+    title: requiredText('title'),
+    cron: requiredText('cron'),
+    /** IANA time zone in its canonical spelling: the cron fires and occurrence dates are counted in it. */
+    time_zone: requiredString(TIME_ZONE),
     assignee_id: optionalRef('user'),
     bundle_id: optionalRef('bundle'),
-    description: optionalText(TEXT_LIMITS.description),
+    description: optionalText('description'),
     tags,
-    instructions_url: optionalText(TEXT_LIMITS.url),
+    instructions_url: optionalText('url'),
     enabled: { type: 'boolean', required: true, default: true },
     next_run_at: requiredTimestamp,
     last_run_at: optionalTimestamp,
@@ -41,3 +53,6 @@ export const recurringScheduleSchema = defineSchema({
     },
   },
 });
+
+/** A recurring schedule as stored and returned. */
+export type RecurringSchedule = RecordOf<typeof recurringScheduleSchema>;

@@ -1,7 +1,7 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-import { SESSION_ID_PATTERN } from '../ids.js';
-import { requiredRef, requiredTimestamp } from './attributes.js';
+import { SHA256_HEX } from '../formats.js';
+import { requiredEpochSeconds, requiredRef, requiredString, requiredTimestamp } from './attributes.js';
 
 /**
  * Server-side session state. Keyed by the SHA-256 of the session token: the token itself is
@@ -11,11 +11,12 @@ import { requiredRef, requiredTimestamp } from './attributes.js';
 export const sessionSchema = defineSchema({
   model: { entity: 'session', version: '1', service: SERVICE_NAME },
   attributes: {
-    session_id: { type: 'string', required: true, readOnly: true, validate: (value: string) => SESSION_ID_PATTERN.test(value) },
+    /** The SHA-256 (hex) of the session token. */
+    session_id: { ...requiredString(SHA256_HEX), readOnly: true },
     user_id: requiredRef('user'),
     created_at: { ...requiredTimestamp, readOnly: true },
     last_seen_at: requiredTimestamp,
-    expires_at: { type: 'number', required: true, validate: (value: number) => Number.isInteger(value) && value > 0 },
+    expires_at: requiredEpochSeconds,
   },
   indexes: {
     byId: {
@@ -29,3 +30,6 @@ export const sessionSchema = defineSchema({
     },
   },
 });
+
+/** A session as stored and returned (never the token itself). */
+export type Session = RecordOf<typeof sessionSchema>;

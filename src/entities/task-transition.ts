@@ -1,8 +1,7 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { TASK_STATUSES } from '../vocabulary.js';
 import { optionalText, ownId, requiredRef, requiredTimestamp } from './attributes.js';
-import { TEXT_LIMITS } from '../formats.js';
 
 /**
  * One status change of a task. Append-only: written in the same transaction as the task's
@@ -17,7 +16,7 @@ export const taskTransitionSchema = defineSchema({
     to_status: { type: TASK_STATUSES, required: true },
     actor_id: requiredRef('user'),
     at: requiredTimestamp,
-    note: optionalText(TEXT_LIMITS.note),
+    note: optionalText('note'),
   },
   indexes: {
     byId: {
@@ -32,3 +31,6 @@ export const taskTransitionSchema = defineSchema({
     },
   },
 });
+
+/** One status change of a task, as stored and returned. */
+export type TaskTransition = RecordOf<typeof taskTransitionSchema>;

@@ -1,4 +1,4 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { BUNDLE_STAGES, TASK_SOURCES, TASK_STATUSES, isOpenTaskStatus } from '../vocabulary.js';
 import {
@@ -13,7 +13,6 @@ import {
   timestamps,
   version,
 } from './attributes.js';
-import { TEXT_LIMITS } from '../formats.js';
 
 interface TaskIndexInput {
   status?: string;
@@ -34,27 +33,27 @@ export const taskSchema = defineSchema({
   model: { entity: 'task', version: '1', service: SERVICE_NAME },
   attributes: {
     task_id: ownId('task'),
-    title: requiredText(TEXT_LIMITS.title),
-    description: optionalText(TEXT_LIMITS.description),
+    title: requiredText('title'),
+    description: optionalText('description'),
     status: { type: TASK_STATUSES, required: true, default: 'todo' },
     assignee_id: optionalRef('user'),
     bundle_id: optionalRef('bundle'),
     parent_task_id: optionalRef('task'),
     template_instance_id: optionalRef('template_instance'),
-    template_task_ref: optionalText(TEXT_LIMITS.short),
+    template_task_ref: optionalText('short'),
     recurring_schedule_id: optionalRef('recurring_schedule'),
     occurrence_date: optionalDate,
     due_date: optionalDate,
     source: { type: TASK_SOURCES, required: true, default: 'manual' },
     /** The name of the link that must be set before the task can be done (e.g. "Meetup page"). */
-    required_link_name: optionalText(TEXT_LIMITS.short),
-    link: optionalText(TEXT_LIMITS.url),
+    required_link_name: optionalText('short'),
+    link: optionalText('url'),
     requires_file: { type: 'boolean', required: true, default: false },
     /** Completing the task moves its bundle to this stage. */
     stage_on_complete: { type: BUNDLE_STAGES },
-    instructions_url: optionalText(TEXT_LIMITS.url),
-    comment: optionalText(TEXT_LIMITS.comment),
-    waiting_for: optionalText(TEXT_LIMITS.short),
+    instructions_url: optionalText('url'),
+    comment: optionalText('comment'),
+    waiting_for: optionalText('short'),
     follow_up_at: optionalTimestamp,
     completed_at: optionalTimestamp,
     tags,
@@ -126,3 +125,49 @@ export const taskSchema = defineSchema({
     },
   },
 });
+
+/** A task as stored and returned (the hidden index-only attributes are never part of it). */
+export type Task = RecordOf<typeof taskSchema>;
+
+/** Task attributes the store manages itself: identity, status and its history, provenance, timestamps, version. */
+export type StoreManagedTaskField =
+  | 'task_id'
+  | 'status'
+  | 'completed_at'
+  | 'source'
+  | 'bundle_id'
+  | 'parent_task_id'
+  | 'template_instance_id'
+  | 'template_task_ref'
+  | 'recurring_schedule_id'
+  | 'occurrence_date'
+  | 'stage_on_complete'
+  | 'created_by'
+  | 'created_at'
+  | 'updated_at'
+  | 'version';
+
+/**
+ * The fields a person may edit with tasks.update (`null` clears an optional one), checked
+ * against the record type: each is a task attribute the store does not manage.
+ */
+export const USER_EDITABLE_TASK_FIELDS = [
+  'title',
+  'description',
+  'assignee_id',
+  'due_date',
+  'tags',
+  'link',
+  'comment',
+  'waiting_for',
+  'follow_up_at',
+  'instructions_url',
+  'required_link_name',
+  'requires_file',
+] as const satisfies readonly Exclude<keyof Task, StoreManagedTaskField>[];
+
+export type UserEditableTaskField = (typeof USER_EDITABLE_TASK_FIELDS)[number];
+
+/** Every task attribute is either editable or store-managed: a new attribute must be classified here. */
+const everyTaskFieldClassified: [Exclude<keyof Task, UserEditableTaskField | StoreManagedTaskField>] extends [never] ? true : never = true;
+void everyTaskFieldClassified;

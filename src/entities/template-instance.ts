@@ -1,8 +1,7 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-
-import { ownId, requiredDate, requiredRef, requiredText, requiredTimestamp } from './attributes.js';
-import { TEXT_LIMITS, isText } from '../formats.js';
+import { GIT_COMMIT, TEXT } from '../formats.js';
+import { ownId, requiredDate, requiredRef, requiredString, requiredText, requiredTimestamp, stringItem } from './attributes.js';
 
 /**
  * A runtime instance of a Git-backed template. The template itself (its tasks, SOP links) stays
@@ -14,9 +13,9 @@ export const templateInstanceSchema = defineSchema({
   attributes: {
     template_instance_id: ownId('template_instance'),
     /** Path of the template in the process-knowledge repository, e.g. templates/meetup.yaml. */
-    template_id: requiredText(TEXT_LIMITS.url),
+    template_id: requiredText('url'),
     /** Git commit SHA of the template definition that was instantiated. */
-    template_version: { type: 'string', required: true, validate: (value: string) => /^[0-9a-f]{7,64}$/.test(value) },
+    template_version: requiredString(GIT_COMMIT),
     bundle_id: requiredRef('bundle'),
     anchor_date: requiredDate,
     instantiated_by: requiredRef('user'),
@@ -25,7 +24,7 @@ export const templateInstanceSchema = defineSchema({
     task_refs: {
       type: 'list',
       required: true,
-      items: { type: 'string', validate: (value: string) => isText(value, TEXT_LIMITS.short) },
+      items: stringItem(TEXT.short),
     },
   },
   indexes: {
@@ -41,3 +40,6 @@ export const templateInstanceSchema = defineSchema({
     },
   },
 });
+
+/** A template instance as stored and returned. */
+export type TemplateInstance = RecordOf<typeof templateInstanceSchema>;

@@ -1,8 +1,7 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
-
-import { requiredRef, requiredTimestamp } from './attributes.js';
-import { TEXT_LIMITS, isText } from '../formats.js';
+import { EMAIL } from '../formats.js';
+import { requiredRef, requiredString, requiredTimestamp } from './attributes.js';
 
 /**
  * Uniqueness claim for a user's e-mail address: its primary key is the address, so a second
@@ -12,7 +11,7 @@ import { TEXT_LIMITS, isText } from '../formats.js';
 export const userEmailSchema = defineSchema({
   model: { entity: 'user_email', version: '1', service: SERVICE_NAME },
   attributes: {
-    email: { type: 'string', required: true, readOnly: true, validate: (value: string) => isText(value, TEXT_LIMITS.email) },
+    email: { ...requiredString(EMAIL), readOnly: true },
     user_id: requiredRef('user'),
     created_at: requiredTimestamp,
   },
@@ -23,3 +22,5 @@ export const userEmailSchema = defineSchema({
     },
   },
 });
+
+export type UserEmailClaim = RecordOf<typeof userEmailSchema>;

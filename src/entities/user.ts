@@ -1,8 +1,8 @@
-import { defineSchema } from './define-schema.js';
+import { defineSchema, type RecordOf } from './define-schema.js';
 import { INDEXES, SERVICE_NAME, TABLE_KEYS } from '../table-layout.js';
 import { USER_ROLES, USER_STATUSES } from '../vocabulary.js';
-import { ownId, requiredText, timestamps, version } from './attributes.js';
-import { TEXT_LIMITS, isText } from '../formats.js';
+import { EMAIL, TIME_ZONE } from '../formats.js';
+import { ownId, requiredString, requiredText, timestamps, version } from './attributes.js';
 
 /** An operator identity. Authentication (passwords, SSO) lives elsewhere; no secrets here. */
 export const userSchema = defineSchema({
@@ -10,15 +10,11 @@ export const userSchema = defineSchema({
   attributes: {
     user_id: ownId('user'),
     /** Lower-cased; unique through the user_email claim written in the same transaction. */
-    email: {
-      type: 'string',
-      required: true,
-      validate: (value: string) => isText(value, TEXT_LIMITS.email) && value === value.toLowerCase() && /^[^\s@]+@[^\s@]+$/.test(value),
-    },
-    display_name: requiredText(TEXT_LIMITS.short),
+    email: requiredString(EMAIL),
+    display_name: requiredText('short'),
     role: { type: USER_ROLES, required: true },
-    /** IANA time zone, e.g. Europe/Berlin: "today" for this operator is computed in it. */
-    timezone: requiredText(64),
+    /** IANA time zone in its canonical spelling, e.g. Europe/Berlin: "today" for this operator is computed in it. */
+    timezone: requiredString(TIME_ZONE),
     status: { type: USER_STATUSES, required: true, default: 'active' },
     ...timestamps,
     version,
@@ -35,3 +31,6 @@ export const userSchema = defineSchema({
     },
   },
 });
+
+/** A user as stored and returned. */
+export type User = RecordOf<typeof userSchema>;

@@ -17,6 +17,7 @@
  */
 import { ID_PATTERNS, ID_PREFIXES, SESSION_ID_PATTERN, isId, type IdKind } from '../ids.js';
 import {
+  AUDIT_ACTION,
   BOOLEAN,
   CALENDAR_DATE,
   CONTENT_TYPE,
@@ -24,6 +25,7 @@ import {
   EPOCH_SECONDS,
   GIT_COMMIT,
   KIND,
+  LINKS,
   S3_BUCKET,
   SHA256_HEX,
   SIZE_BYTES,
@@ -32,6 +34,7 @@ import {
   TIMESTAMP,
   TIME_ZONE,
   VERSION,
+  WORKER_ID,
   type ValueRule,
 } from '../formats.js';
 import {
@@ -76,7 +79,7 @@ export interface ColumnSpec {
   readonly name: string;
   readonly type: ColumnType;
   readonly required: boolean;
-  /** The rule every value obeys (for lists: the whole list); absent where formats.ts has none yet and for enums and JSON. */
+  /** The rule every value obeys (for lists: the whole list); absent for enums (their values are the rule) and free-form JSON. */
   readonly rule?: ValueRule<unknown>;
   /** For lists: the rule of every element. */
   readonly itemRule?: ValueRule<unknown>;
@@ -160,8 +163,6 @@ const c = {
   ref: (name: string, references: IdEntity, req: Req): ColumnSpec => ({ name, type: 'ref', required: isReq(req), references, rule: idRule(references) }),
   refList: (name: string, references: IdEntity, req: Req): ColumnSpec => ({ name, type: 'ref_list', required: isReq(req), references, itemRule: idRule(references) }),
   text: (name: string, rule: ValueRule<unknown>, req: Req): ColumnSpec => ({ name, type: 'text', required: isReq(req), rule }),
-  /** Text whose rule src/formats.ts does not have yet: the JSON type and the entity's own check apply. */
-  textWithoutRule: (name: string, req: Req): ColumnSpec => ({ name, type: 'text', required: isReq(req) }),
   enum: (name: string, values: readonly string[], req: Req): ColumnSpec => ({ name, type: 'enum', required: isReq(req), enumValues: values }),
   timestamp: (name: string, req: Req): ColumnSpec => ({ name, type: 'timestamp', required: isReq(req), rule: TIMESTAMP }),
   date: (name: string, req: Req): ColumnSpec => ({ name, type: 'date', required: isReq(req), rule: CALENDAR_DATE }),
@@ -175,7 +176,7 @@ const c = {
     itemRule,
     ...(rule ? { rule } : {}),
   }),
-  json: (name: string, req: Req): ColumnSpec => ({ name, type: 'json', required: isReq(req) }),
+  json: (name: string, req: Req, rule?: ValueRule<unknown>): ColumnSpec => ({ name, type: 'json', required: isReq(req), ...(rule ? { rule } : {}) }),
 };
 
 const timestamps = [c.timestamp('created_at', 'required'), c.timestamp('updated_at', 'required')];
@@ -257,7 +258,7 @@ export const EXPORT_REGISTRY = {
       c.ref('owner_id', 'user', 'required'),
       c.ref('template_instance_id', 'template_instance', 'optional'),
       c.date('anchor_date', 'optional'),
-      c.json('links', 'required'),
+      c.json('links', 'required', LINKS),
       tags,
       c.text('emoji', TEXT.emoji, 'optional'),
       c.ref('created_by', 'user', 'required'),
@@ -291,7 +292,7 @@ export const EXPORT_REGISTRY = {
     columns: [
       ownId('recurring_schedule', 'schedule_id'),
       c.text('title', TEXT.title, 'required'),
-      c.textWithoutRule('cron', 'required'), // no CRON rule in formats.ts yet
+      c.text('cron', TEXT.cron, 'required'),
       c.text('time_zone', TIME_ZONE, 'required'),
       c.ref('assignee_id', 'user', 'optional'),
       c.ref('bundle_id', 'bundle', 'optional'),
@@ -394,7 +395,7 @@ export const EXPORT_REGISTRY = {
       c.text('message', TEXT.message, 'required'),
       c.timestamp('due_at', 'required'),
       c.enum('status', NOTIFICATION_STATUSES, 'required'),
-      c.text('claimed_by', TEXT.worker_id, 'optional'),
+      c.text('claimed_by', WORKER_ID, 'optional'),
       c.timestamp('claimed_at', 'optional'),
       c.timestamp('sent_at', 'optional'),
       c.refList('dismissed_by', 'user', 'required'),
@@ -468,9 +469,9 @@ export const EXPORT_REGISTRY = {
       // Polymorphic reference (entity_type + entity_id): deliberately not a foreign key, because an
       // audit event outlives the entity it describes.
       c.enum('entity_type', AUDITED_ENTITY_TYPES, 'required'),
-      c.textWithoutRule('entity_id', 'required'), // no rule for 128-character application IDs in formats.ts yet
+      c.text('entity_id', TEXT.entity_id, 'required'),
       c.ref('actor_id', 'user', 'required'),
-      c.textWithoutRule('action', 'required'), // no AUDIT_ACTION rule in formats.ts yet
+      c.text('action', AUDIT_ACTION, 'required'),
       c.timestamp('at', 'required'),
       c.json('changes', 'required'),
     ],

@@ -8,7 +8,7 @@
  */
 import type { ExecutionStore } from '../store.js';
 import { isExecutionStoreError } from '../errors.js';
-import type { Notification } from '../services/notifications.js';
+import type { Notification } from '../entities/index.js';
 
 export interface SchedulerSummary {
   /** The claim owner written to notifications (see workerIdFor). */
@@ -22,6 +22,8 @@ export interface SchedulerSummary {
   claimed: number;
   /** Due notifications another worker claimed first. */
   lost: number;
+  /** Due notifications nobody could claim any more when tried: dismissed, cancelled or deleted since they were listed. */
+  not_claimable: number;
   /** True when the run stopped claiming early (time budget or maxClaims) with due notifications left. */
   more_due: boolean;
   /** Failures (logged individually); the handler throws when there is any. */
@@ -111,6 +113,7 @@ export async function runScheduler(store: ExecutionStore, options: SchedulerRunO
     skipped: 0,
     claimed: 0,
     lost: 0,
+    not_claimable: 0,
     more_due: false,
     errors: 0,
     duration_ms: 0,
@@ -156,16 +159,20 @@ export async function runScheduler(store: ExecutionStore, options: SchedulerRunO
         await Promise.all(
           batch.map(async (notification) => {
             try {
-              if (await store.notifications.claim({ notification_id: notification.notification_id, worker_id: options.workerId })) {
+              const outcome = await store.notifications.tryClaim({ notification_id: notification.notification_id, worker_id: options.workerId });
+              if (outcome.claimed) {
                 summary.claimed += 1;
                 log({ level: 'info', msg: 'notification claimed; would send', ...wouldSend(notification) });
-              } else {
+              } else if (outcome.reason === 'claimed_by_another') {
+                // Lost only when another worker really holds the claim.
                 summary.lost += 1;
+              } else {
+                summary.not_claimable += 1;
               }
             } catch (error) {
-              // Gone since it was listed (TTL, another worker's cleanup): nothing to claim.
+              // Gone since it was listed (TTL): nothing to claim, and nobody else claimed it.
               if (isExecutionStoreError(error, 'NOT_FOUND')) {
-                summary.lost += 1;
+                summary.not_claimable += 1;
                 return;
               }
               summary.errors += 1;

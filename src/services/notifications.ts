@@ -1,56 +1,68 @@
 /**
- * Reminders and notices. Pending notifications sit in a sparse index by due time; a claim is a
- * conditional write (status must still be pending at the version read), so among concurrent
- * workers exactly one gets `true` and the item leaves the pending view.
+ * Reminders and notices. Pending notifications sit in a sparse index by due time.
+ *
+ * Every write after creation is a single-item conditional update that touches only its own
+ * attributes, never a transaction and never a full-item put (ADR 0001, Notifications):
+ * - a claim sets the claim attributes on condition that the version read is still current (and
+ *   the notification pending), so among concurrent workers exactly one gets `true`;
+ * - a broadcast dismissal appends the user to `dismissed_by` on condition that they are not in
+ *   it yet; it neither reads nor bumps the version, so it never makes a claim (or another
+ *   dismissal) fail, however many users dismiss at once;
+ * - status changes (claim, sent, a personal dismissal) bump the version.
+ * Because no notification write is a transaction, a claim never meets a transaction lock on the
+ * item either. The acting user of a dismissal is therefore checked by a strongly consistent
+ * read just before the update (users are never deleted, so an existing user stays existing).
  */
-import { ConflictError, ExecutionStoreError, ForbiddenError, ValidationError } from '../errors.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { Notification, User } from '../entities/index.js';
+import { KIND, MAX_EPOCH_SECONDS, TEXT, TIMESTAMP, WORKER_ID, checkValue, integerRule } from '../formats.js';
 import { assertId, newId } from '../ids.js';
-import { type NotificationStatus } from '../vocabulary.js';
+import type { NotificationStatus } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
-import {
-  GO,
-  type Actor,
-  type Page,
-  type PageOptions,
-  assertActor,
-  assertInteger,
-  assertKnownFields,
-  assertObject,
-  assertText,
-  assertTimestamp,
-  compact,
-  page,
-  write,
-  readExisting,
-  getOrNull,
-} from './common.js';
-import { mustExist, runTransaction, type TransactionItem } from './transactions.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { checkInput } from './input.js';
+import { page, type Page, type PageOptions } from './paging.js';
+import { ACTOR_SHAPE, assertActor, assertCanDismiss, type Actor } from './permissions.js';
+import { getOrNull, readExisting } from './reads.js';
+import { compact } from './records.js';
+import { GO, conditionFailed, translateError } from './store-errors.js';
+import { runTransaction, type TransactionItem } from './transactions.js';
+import { ACTOR_FIELD, referenceExists, usersActive } from './write-items.js';
 
-export interface Notification {
-  notification_id: string;
-  recipient_id?: string;
-  task_id?: string;
-  bundle_id?: string;
+export interface CreateNotificationInput {
   kind: string;
   message: string;
   due_at: string;
-  status: NotificationStatus;
-  claimed_by?: string;
-  claimed_at?: string;
-  sent_at?: string;
-  dismissed_by: string[];
+  recipient_id?: string;
+  task_id?: string;
+  bundle_id?: string;
+  /** When DynamoDB may delete it (epoch seconds); default: 90 days after due_at. */
   expires_at?: number;
-  created_at: string;
-  updated_at: string;
-  version: number;
 }
 
-function assertWorkerId(value: unknown): string {
-  const worker = assertText(value, 'worker_id', 128);
-  if (!/^[\w.:@/-]+$/.test(worker)) throw new ValidationError('worker_id may contain letters, digits and _ . : @ / - only', { field: 'worker_id' });
-  return worker;
-}
+/** Why a claim did or did not go to the caller. */
+export type ClaimOutcome =
+  | { claimed: true }
+  /** Another worker holds (or held) the claim. */
+  | { claimed: false; reason: 'claimed_by_another'; status: NotificationStatus; claimed_by?: string }
+  /** Nobody can claim it: dismissed or cancelled (or already claimed by this same worker). */
+  | { claimed: false; reason: 'not_pending'; status: NotificationStatus }
+  /** Pending but not due yet. */
+  | { claimed: false; reason: 'not_due'; status: NotificationStatus };
+
+const CREATE_SHAPE = {
+  kind: true,
+  message: true,
+  due_at: true,
+  recipient_id: true,
+  task_id: true,
+  bundle_id: true,
+  expires_at: true,
+} as const satisfies Record<keyof CreateNotificationInput, true>;
+const WORKER_SHAPE = { notification_id: true, worker_id: true } as const;
+const DISMISS_SHAPE = { notification_id: true, actor: ACTOR_SHAPE } as const;
+
+/** How long a notification is kept after it is due, by default. */
+const DEFAULT_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export function createNotificationsService(ctx: ServiceContext) {
   const { entities } = ctx;
@@ -59,68 +71,90 @@ export function createNotificationsService(ctx: ServiceContext) {
     readExisting<Notification>(entities.notification.get({ notification_id }), 'Notification', notification_id, 'notification_id');
 
   /**
-   * Replaces the notification if nobody changed it since `current` was read; false when someone
-   * did. One item, so one conditional put (not a transaction: half the write cost, and no
-   * TransactionConflict between racing workers).
+   * A status change (claim, sent, personal dismissal): sets `changes` and the next version on
+   * condition that the version read is still current. `due_at` is set to its own value so that
+   * ElectroDB recomputes the sparse pending view from the new status. The updated notification,
+   * or null when the condition failed.
    */
-  async function replace(current: Notification, next: Notification): Promise<boolean> {
+  async function changeStatus(current: Notification, changes: Partial<Notification> & { status: NotificationStatus }, at: string): Promise<Notification | null> {
     try {
-      await write(() => entities.notification.put(compact(next)).where((a, op) => op.eq(a.version, current.version)).go(GO));
-      return true;
+      const { data } = await entities.notification
+        .patch({ notification_id: current.notification_id })
+        .set({ ...changes, due_at: current.due_at, updated_at: at, version: current.version + 1 })
+        .where((a, op) => op.eq(a.version, current.version))
+        .go({ ...GO, response: 'all_new' });
+      return data as Notification;
     } catch (error) {
-      if (error instanceof ExecutionStoreError && error.code === 'CONFLICT') return false;
-      throw error;
+      if (conditionFailed(error)) return null;
+      throw translateError(error);
     }
   }
 
+  /** The acting user exists and is active: a strongly consistent read (see the module comment for why not a ConditionCheck). */
+  async function requireActiveUser(user_id: string): Promise<User> {
+    const user = await readExisting<User>(entities.user.get({ user_id }), 'User', user_id, ACTOR_FIELD).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError(`The acting user ${user_id} does not exist: no user has this ID`, { field: ACTOR_FIELD, user_id }) : error;
+    });
+    if (user.status !== 'active') {
+      throw new ForbiddenError(`User ${user_id} is ${user.status}: a ${user.status} user cannot make changes`, { field: ACTOR_FIELD, user_id, status: user.status });
+    }
+    return user;
+  }
+
+  async function tryClaim(input: { notification_id: string; worker_id: string }): Promise<ClaimOutcome> {
+    checkInput(input, WORKER_SHAPE, 'notifications.claim');
+    const notification_id = assertId('notification', input.notification_id);
+    const worker_id = checkValue(WORKER_ID, input.worker_id, 'worker_id');
+    // Only status changes bump the version, so a failed condition means another status change
+    // won; the next read says which. Bounded, in case a personal dismissal races too.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const current = await read(notification_id);
+      const now = ctx.now();
+      if (current.status !== 'pending') {
+        return current.claimed_by !== undefined && current.claimed_by !== worker_id
+          ? { claimed: false, reason: 'claimed_by_another', status: current.status, claimed_by: current.claimed_by }
+          : { claimed: false, reason: 'not_pending', status: current.status };
+      }
+      if (Date.parse(current.due_at) > now.getTime()) return { claimed: false, reason: 'not_due', status: current.status };
+      const at = now.toISOString();
+      if (await changeStatus(current, { status: 'claimed', claimed_by: worker_id, claimed_at: at }, at)) return { claimed: true };
+    }
+    const last = await read(notification_id);
+    return { claimed: false, reason: 'claimed_by_another', status: last.status, claimed_by: last.claimed_by };
+  }
+
   return {
-    async create(input: {
-      kind: string;
-      message: string;
-      due_at: string;
-      recipient_id?: string;
-      task_id?: string;
-      bundle_id?: string;
-      /** When DynamoDB may delete it (epoch seconds); default: 90 days after due_at. */
-      expires_at?: number;
-    }): Promise<Notification> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['kind', 'message', 'due_at', 'recipient_id', 'task_id', 'bundle_id', 'expires_at'], 'notifications.create');
-      const kind = assertText(input.kind, 'kind', 64);
-      if (!/^[a-z][a-z0-9_]{0,63}$/.test(kind)) throw new ValidationError('kind must be a snake_case word like task_due', { field: 'kind' });
-      const due_at = assertTimestamp(input.due_at, 'due_at');
+    async create(input: CreateNotificationInput): Promise<Notification> {
+      checkInput(input, CREATE_SHAPE, 'notifications.create');
+      const kind = checkValue(KIND, input.kind, 'kind');
+      const due_at = checkValue(TIMESTAMP, input.due_at, 'due_at');
       const now = ctx.now();
       const at = now.toISOString();
+      // TTL must not delete a notification before it is due.
+      const earliestExpiry = Math.floor(Math.max(Date.parse(due_at), now.getTime()) / 1000) + 1;
       const notification: Notification = compact({
         notification_id: newId('notification', now),
         recipient_id: input.recipient_id == null ? undefined : assertId('user', input.recipient_id, 'recipient_id'),
         task_id: input.task_id == null ? undefined : assertId('task', input.task_id, 'task_id'),
         bundle_id: input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id'),
         kind,
-        message: assertText(input.message, 'message', TEXT_LIMITS.message),
+        message: checkValue(TEXT.message, input.message, 'message'),
         due_at,
         status: 'pending' as const,
         dismissed_by: [],
         expires_at:
           input.expires_at === undefined
-            ? Math.floor(Math.max(Date.parse(due_at), now.getTime()) / 1000) + 90 * 24 * 3600
-            : // TTL must not delete a notification before it is due.
-              assertInteger(input.expires_at, 'expires_at', Math.floor(Math.max(Date.parse(due_at), now.getTime()) / 1000) + 1, 2 ** 31 * 2),
+            ? earliestExpiry - 1 + DEFAULT_RETENTION_SECONDS
+            : checkValue(integerRule('expires_at', earliestExpiry, MAX_EPOCH_SECONDS), input.expires_at, 'expires_at'),
         created_at: at,
         updated_at: at,
         version: 1,
       });
       await runTransaction(ctx.service, (tx) => {
         const items: TransactionItem[] = [{ commit: tx.notification.create(notification).commit() }];
-        if (notification.recipient_id) {
-          items.push({ commit: tx.user.check({ user_id: notification.recipient_id }).where((a, op) => op.exists(a.user_id)).commit(), onFailed: mustExist('recipient_id', notification.recipient_id, 'user') });
-        }
-        if (notification.task_id) {
-          items.push({ commit: tx.task.check({ task_id: notification.task_id }).where((a, op) => op.exists(a.task_id)).commit(), onFailed: mustExist('task_id', notification.task_id, 'task') });
-        }
-        if (notification.bundle_id) {
-          items.push({ commit: tx.bundle.check({ bundle_id: notification.bundle_id }).where((a, op) => op.exists(a.bundle_id)).commit(), onFailed: mustExist('bundle_id', notification.bundle_id, 'bundle') });
-        }
+        if (notification.recipient_id) items.push(...usersActive(ctx, tx, [{ user_id: notification.recipient_id, field: 'recipient_id' }]));
+        if (notification.task_id) items.push(referenceExists(tx, 'task', notification.task_id, 'task_id'));
+        if (notification.bundle_id) items.push(referenceExists(tx, 'bundle', notification.bundle_id, 'bundle_id'));
         return items;
       });
       return notification;
@@ -142,35 +176,19 @@ export function createNotificationsService(ctx: ServiceContext) {
       return page(entities.notification.query.byRecipient({ recipient_id: id }), options) as Promise<Page<Notification>>;
     },
 
-    /** True for exactly one of several concurrent callers; false when already claimed, not pending or not due yet. */
+    /** True for exactly one of several concurrent callers while the notification is pending and due; false otherwise. */
     async claim(input: { notification_id: string; worker_id: string }): Promise<boolean> {
-      assertObject(input, 'input');
-      const notification_id = assertId('notification', input.notification_id);
-      const worker_id = assertWorkerId(input.worker_id);
-      // A lost race with a write that is not a claim (a user dismissing a broadcast) must not
-      // leave the notification unclaimed: read again and retry while it is still pending.
-      for (let attempt = 0; attempt < 3; attempt += 1) {
-        const current = await read(notification_id);
-        const now = ctx.now();
-        if (current.status !== 'pending' || Date.parse(current.due_at) > now.getTime()) return false;
-        const won = await replace(current, {
-          ...current,
-          status: 'claimed',
-          claimed_by: worker_id,
-          claimed_at: now.toISOString(),
-          updated_at: now.toISOString(),
-          version: current.version + 1,
-        });
-        if (won) return true;
-      }
-      return false;
+      return (await tryClaim(input)).claimed;
     },
+
+    /** Like claim, but says why a claim did not go to the caller (the scheduler counts only real losses as lost). */
+    tryClaim,
 
     /** Records delivery by the worker that holds the claim. */
     async markSent(input: { notification_id: string; worker_id: string }): Promise<Notification> {
-      assertObject(input, 'input');
+      checkInput(input, WORKER_SHAPE, 'notifications.markSent');
       const notification_id = assertId('notification', input.notification_id);
-      const worker_id = assertWorkerId(input.worker_id);
+      const worker_id = checkValue(WORKER_ID, input.worker_id, 'worker_id');
       const current = await read(notification_id);
       if (current.status !== 'claimed' || current.claimed_by !== worker_id) {
         throw new ConflictError(`Notification ${notification_id} is ${current.status}${current.claimed_by ? ` (claimed by ${current.claimed_by})` : ''}: only the worker holding the claim can mark it sent`, {
@@ -178,36 +196,47 @@ export function createNotificationsService(ctx: ServiceContext) {
         });
       }
       const at = ctx.now().toISOString();
-      const next: Notification = { ...current, status: 'sent', sent_at: at, updated_at: at, version: current.version + 1 };
-      if (!(await replace(current, next))) throw new ConflictError(`Notification ${notification_id} changed while marking it sent: read it again`);
-      return next;
+      const sent = await changeStatus(current, { status: 'sent', sent_at: at }, at);
+      if (!sent) throw new ConflictError(`Notification ${notification_id} changed while marking it sent: read it again`);
+      return sent;
     },
 
     /**
-     * Dismisses for the acting user only: a personal notification becomes `dismissed`; a
-     * broadcast records the user in `dismissed_by` and stays visible to everyone else.
+     * Dismisses for the acting user only: a personal notification becomes `dismissed` (its
+     * recipient only); a broadcast records the user in `dismissed_by` and stays visible to
+     * everyone else. Idempotent. A broadcast dismissal contends with nothing: any number of users
+     * can dismiss at once while workers claim it.
      */
     async dismiss(input: { notification_id: string; actor: Actor }): Promise<Notification> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['notification_id', 'actor'], 'notifications.dismiss');
+      checkInput(input, DISMISS_SHAPE, 'notifications.dismiss');
       const notification_id = assertId('notification', input.notification_id);
       const actor = assertActor(input.actor);
+      let current = await read(notification_id);
+      assertCanDismiss(actor, current);
+      await requireActiveUser(actor.user_id);
+      const at = ctx.now().toISOString();
+      if (current.recipient_id === undefined) {
+        if (current.dismissed_by.includes(actor.user_id)) return current;
+        try {
+          const { data } = await entities.notification
+            .patch({ notification_id })
+            .append({ dismissed_by: [actor.user_id] })
+            .set({ updated_at: at })
+            .where((a, op) => `${op.notExists(a.recipient_id)} AND ${op.notContains(a.dismissed_by, actor.user_id)}`)
+            .go({ ...GO, response: 'all_new' });
+          return data as Notification;
+        } catch (error) {
+          // The same user dismissed it a moment ago (another tab): that is the outcome asked for.
+          if (conditionFailed(error)) return read(notification_id);
+          throw translateError(error);
+        }
+      }
+      // A personal dismissal is a status change; it may race a claim (retry: it is idempotent).
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const current = await read(notification_id);
-        if (current.recipient_id !== undefined && current.recipient_id !== actor.user_id) {
-          throw new ForbiddenError(`Notification ${notification_id} is addressed to ${current.recipient_id}; only its recipient can dismiss it`, { notification_id });
-        }
-        const at = ctx.now().toISOString();
-        let next: Notification;
-        if (current.recipient_id === undefined) {
-          if (current.dismissed_by.includes(actor.user_id)) return current;
-          next = { ...current, dismissed_by: [...current.dismissed_by, actor.user_id], updated_at: at, version: current.version + 1 };
-        } else {
-          if (current.status === 'dismissed') return current;
-          next = { ...current, status: 'dismissed', updated_at: at, version: current.version + 1 };
-        }
-        // Several users may dismiss one broadcast at once: retry on a lost race, it is idempotent.
-        if (await replace(current, next)) return next;
+        if (current.status === 'dismissed') return current;
+        const dismissed = await changeStatus(current, { status: 'dismissed' }, at);
+        if (dismissed) return dismissed;
+        current = await read(notification_id);
       }
       throw new ConflictError(`Notification ${notification_id} kept changing while dismissing it: retry`);
     },
@@ -215,3 +244,6 @@ export function createNotificationsService(ctx: ServiceContext) {
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
+
+/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
+export type { Notification };

@@ -7,51 +7,46 @@
  */
 import { Cron } from 'croner';
 import { ExecutionStoreError, ValidationError } from '../errors.js';
+import type { RecurringSchedule, Task } from '../entities/index.js';
+import { BOOLEAN, TEXT, canonicalTimeZone, checkOptional, checkTags, checkTimeZone, checkValue, describeValue, integerRule, localDate } from '../formats.js';
 import { assertId, newId } from '../ids.js';
-
 import type { ServiceContext } from './context.js';
-import {
-  type Actor,
-  type Page,
-  type PageOptions,
-  assertActor,
-  assertBoolean,
-  assertCanAssign,
-  assertCanMutate,
-  assertInteger,
-  assertKnownFields,
-  assertObject,
-  assertTags,
-  assertText,
-  assertTimeZone,
-  compact,
-  localDate,
-  optionalText,
-  page,
-  getOrNull,
-} from './common.js';
-import type { Task } from './tasks.js';
-import { mustBeVersion, mustExist, runTransaction, type TransactionItem } from './transactions.js';
-import { TEXT_LIMITS } from '../formats.js';
+import { checkInput } from './input.js';
+import { PAGE_SHAPE, page, pageOf, type Page, type PageOptions } from './paging.js';
+import { ACTOR_SHAPE, assertActor, assertCanAssign, assertCanMutate, type Actor } from './permissions.js';
+import { getOrNull } from './reads.js';
+import { compact, newTaskRecord } from './records.js';
+import { runTransaction, type TransactionItem } from './transactions.js';
+import { ACTOR_FIELD, referenceExists, usersActive, versionedPut } from './write-items.js';
 
-export interface RecurringSchedule {
-  schedule_id: string;
+export interface CreateScheduleInput {
   title: string;
   cron: string;
   time_zone: string;
   assignee_id?: string;
   bundle_id?: string;
   description?: string;
-  tags: string[];
+  tags?: string[];
   instructions_url?: string;
-  enabled: boolean;
-  next_run_at: string;
-  last_run_at?: string;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
+  enabled?: boolean;
+  actor: Actor;
 }
+
+const CREATE_SHAPE = {
+  title: true,
+  cron: true,
+  time_zone: true,
+  assignee_id: true,
+  bundle_id: true,
+  description: true,
+  tags: true,
+  instructions_url: true,
+  enabled: true,
+  actor: ACTOR_SHAPE,
+} as const satisfies Record<keyof CreateScheduleInput, unknown>;
+
+/** How far ahead listDueSoon looks at most (a year and a day). */
+const WITHIN_MINUTES = integerRule('within_minutes', 0, 60 * 24 * 366);
 
 export interface MaterializeResult {
   /** Tasks this call created, one per occurrence it won. */
@@ -64,7 +59,7 @@ export interface MaterializeResult {
 
 /** Parses a 5-field cron (minute hour day-of-month month day-of-week) in a time zone. */
 export function parseCron(expression: unknown, timeZone: string, field = 'cron'): Cron {
-  const text = assertText(expression, field, 120).trim();
+  const text = checkValue(TEXT.cron, expression, field).trim();
   if (text.split(/\s+/).length !== 5) {
     throw new ValidationError(`${field} must have 5 fields (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1"; got ${JSON.stringify(text)}`, { field });
   }
@@ -81,6 +76,20 @@ export function nextRunAfter(cron: Cron, after: Date): string | null {
   return next ? next.toISOString() : null;
 }
 
+/**
+ * The canonical spelling of a schedule's stored time zone. One that is no zone at all (written
+ * by an older version, or past the service) is a VALIDATION error naming the schedule, so the
+ * scheduler reports it as failed with a reason instead of a RangeError.
+ */
+function storedZoneOf(schedule: RecurringSchedule): string {
+  const zone = canonicalTimeZone(schedule.time_zone);
+  if (zone !== undefined) return zone;
+  throw new ValidationError(
+    `Schedule ${schedule.schedule_id} has a stored time_zone that is not an IANA time zone (${describeValue(schedule.time_zone)}): correct or disable the schedule`,
+    { field: 'time_zone', schedule_id: schedule.schedule_id, rule: 'time_zone' },
+  );
+}
+
 export function createSchedulesService(ctx: ServiceContext) {
   const { entities } = ctx;
 
@@ -91,33 +100,33 @@ export function createSchedulesService(ctx: ServiceContext) {
   }
 
   async function materializeOne(schedule: RecurringSchedule, now: Date): Promise<Task | null> {
-    const cron = parseCron(schedule.cron, schedule.time_zone);
+    const zone = storedZoneOf(schedule);
+    const cron = parseCron(schedule.cron, zone);
     const occurrence = new Date(schedule.next_run_at);
-    const occurrenceDate = localDate(occurrence, schedule.time_zone);
+    const occurrenceDate = localDate(occurrence, zone);
     const at = now.toISOString();
     // The next run after both now and this occurrence, so the schedule always moves forward.
     const next = nextRunAfter(cron, occurrence.getTime() > now.getTime() ? occurrence : now);
-    const task: Task = compact({
-      task_id: newId('task', now),
-      title: schedule.title,
-      description: schedule.description,
-      status: 'todo' as const,
-      assignee_id: schedule.assignee_id,
-      bundle_id: schedule.bundle_id,
-      recurring_schedule_id: schedule.schedule_id,
-      occurrence_date: occurrenceDate,
-      due_date: occurrenceDate,
-      source: 'recurring' as const,
-      requires_file: false,
-      instructions_url: schedule.instructions_url,
-      tags: schedule.tags,
-      created_by: schedule.created_by,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-    });
+    const task = newTaskRecord(
+      {
+        title: schedule.title,
+        description: schedule.description,
+        assignee_id: schedule.assignee_id,
+        bundle_id: schedule.bundle_id,
+        recurring_schedule_id: schedule.schedule_id,
+        occurrence_date: occurrenceDate,
+        due_date: occurrenceDate,
+        source: 'recurring',
+        instructions_url: schedule.instructions_url,
+        tags: schedule.tags,
+        created_by: schedule.created_by,
+      },
+      now,
+    );
     const advanced: RecurringSchedule = compact({
       ...schedule,
+      // A stored zone in another spelling is rewritten in the canonical one (the entity accepts only that).
+      time_zone: zone,
       last_run_at: schedule.next_run_at,
       // A cron that never fires again (e.g. a date in the past year) disables itself.
       next_run_at: next ?? schedule.next_run_at,
@@ -127,10 +136,7 @@ export function createSchedulesService(ctx: ServiceContext) {
     });
     try {
       await runTransaction(ctx.service, (tx): TransactionItem[] => [
-        {
-          commit: tx.recurring_schedule.put(advanced).where((a, op) => op.eq(a.version, schedule.version)).commit(),
-          onFailed: mustBeVersion('Schedule', schedule.schedule_id, schedule.version),
-        },
+        versionedPut(tx, 'recurring_schedule', schedule, advanced, { what: 'Schedule', id: schedule.schedule_id }),
         { commit: tx.task.create(task).commit() },
       ]);
       return task;
@@ -141,25 +147,11 @@ export function createSchedulesService(ctx: ServiceContext) {
   }
 
   return {
-    async create(input: {
-      title: string;
-      cron: string;
-      time_zone: string;
-      assignee_id?: string;
-      bundle_id?: string;
-      description?: string;
-      tags?: string[];
-      instructions_url?: string;
-      enabled?: boolean;
-      actor: Actor;
-    }): Promise<RecurringSchedule> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, [
-        'title', 'cron', 'time_zone', 'assignee_id', 'bundle_id', 'description', 'tags', 'instructions_url', 'enabled', 'actor',
-      ], 'schedules.create');
+    async create(input: CreateScheduleInput): Promise<RecurringSchedule> {
+      checkInput(input, CREATE_SHAPE, 'schedules.create');
       const actor = assertActor(input.actor);
       assertCanMutate(actor, 'create schedules');
-      const time_zone = assertTimeZone(input.time_zone, 'time_zone');
+      const time_zone = checkTimeZone(input.time_zone, 'time_zone');
       const cron = parseCron(input.cron, time_zone);
       const assignee_id = input.assignee_id == null ? undefined : assertId('user', input.assignee_id, 'assignee_id');
       assertCanAssign(actor, assignee_id, 'create schedules for');
@@ -169,15 +161,15 @@ export function createSchedulesService(ctx: ServiceContext) {
       const at = now.toISOString();
       const schedule: RecurringSchedule = compact({
         schedule_id: newId('recurring_schedule', now),
-        title: assertText(input.title, 'title', TEXT_LIMITS.title),
+        title: checkValue(TEXT.title, input.title, 'title'),
         cron: String(input.cron).trim(),
         time_zone,
         assignee_id,
         bundle_id: input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id'),
-        description: optionalText(input.description, 'description', TEXT_LIMITS.description),
-        tags: assertTags(input.tags),
-        instructions_url: optionalText(input.instructions_url, 'instructions_url', TEXT_LIMITS.url),
-        enabled: input.enabled === undefined ? true : assertBoolean(input.enabled, 'enabled'),
+        description: checkOptional(TEXT.description, input.description, 'description'),
+        tags: checkTags(input.tags),
+        instructions_url: checkOptional(TEXT.url, input.instructions_url, 'instructions_url'),
+        enabled: input.enabled === undefined ? true : checkValue(BOOLEAN, input.enabled, 'enabled'),
         next_run_at: next,
         created_by: actor.user_id,
         created_at: at,
@@ -186,12 +178,8 @@ export function createSchedulesService(ctx: ServiceContext) {
       });
       await runTransaction(ctx.service, (tx) => [
         { commit: tx.recurring_schedule.create(schedule).commit() },
-        ...(schedule.assignee_id
-          ? [{ commit: tx.user.check({ user_id: schedule.assignee_id }).where((a, op) => op.exists(a.user_id)).commit(), onFailed: mustExist('assignee_id', schedule.assignee_id, 'user') }]
-          : []),
-        ...(schedule.bundle_id
-          ? [{ commit: tx.bundle.check({ bundle_id: schedule.bundle_id }).where((a, op) => op.exists(a.bundle_id)).commit(), onFailed: mustExist('bundle_id', schedule.bundle_id, 'bundle') }]
-          : []),
+        ...usersActive(ctx, tx, [{ user_id: actor.user_id, field: ACTOR_FIELD }, schedule.assignee_id ? { user_id: schedule.assignee_id, field: 'assignee_id' } : undefined]),
+        ...(schedule.bundle_id ? [referenceExists(tx, 'bundle', schedule.bundle_id, 'bundle_id')] : []),
       ]);
       return schedule;
     },
@@ -202,16 +190,15 @@ export function createSchedulesService(ctx: ServiceContext) {
 
     /** Enabled schedules with next_run_at <= now + within_minutes: one Query per page on the sparse index. */
     async listDueSoon(input: { within_minutes: number } & PageOptions): Promise<Page<RecurringSchedule>> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['within_minutes', 'limit', 'cursor'], 'schedules.listDueSoon');
-      const within = assertInteger(input.within_minutes, 'within_minutes', 0, 60 * 24 * 366);
-      return dueBy(new Date(ctx.now().getTime() + within * 60_000), { limit: input.limit, cursor: input.cursor });
+      checkInput(input, { within_minutes: true, ...PAGE_SHAPE }, 'schedules.listDueSoon');
+      const within = checkValue(WITHIN_MINUTES, input.within_minutes, 'within_minutes');
+      return dueBy(new Date(ctx.now().getTime() + within * 60_000), pageOf(input));
     },
 
     /**
      * Creates the task of every due occurrence, exactly once across concurrent workers. A
-     * schedule that fails (throttling, a cron that no longer parses) is reported in `failed`
-     * and does not stop the others.
+     * schedule that fails (throttling, a stored cron or time zone that is not valid) is reported
+     * in `failed` with its error code and reason, and does not stop the others.
      */
     async materializeDue(): Promise<MaterializeResult> {
       // One clock reading for the whole run: the due list and each next run are computed from it.
@@ -238,3 +225,6 @@ export function createSchedulesService(ctx: ServiceContext) {
 }
 
 export type SchedulesService = ReturnType<typeof createSchedulesService>;
+
+/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
+export type { RecurringSchedule };

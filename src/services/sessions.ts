@@ -4,22 +4,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../errors.js';
+import type { Session } from '../entities/index.js';
+import { checkValue, integerRule } from '../formats.js';
 import { assertId, sha256Hex } from '../ids.js';
 import type { ServiceContext } from './context.js';
-import { GO, assertInteger, assertKnownFields, assertObject, translateError } from './common.js';
-import { mustExist, runTransaction } from './transactions.js';
-
-export interface Session {
-  session_id: string;
-  user_id: string;
-  created_at: string;
-  last_seen_at: string;
-  expires_at: number;
-}
+import { checkInput } from './input.js';
+import { GO, translateError } from './store-errors.js';
+import { runTransaction } from './transactions.js';
+import { usersActive } from './write-items.js';
 
 /** 32 random bytes, base64url: 43 characters. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 3600;
+const SESSION_TTL = integerRule('session_ttl_seconds', 60, MAX_SESSION_TTL_SECONDS);
+
+const CREATE_SHAPE = { user_id: true, ttl_seconds: true } as const;
 
 function sessionIdOf(token: unknown): string {
   if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
@@ -31,11 +30,11 @@ function sessionIdOf(token: unknown): string {
 export function createSessionsService(ctx: ServiceContext) {
   const { entities } = ctx;
   return {
+    /** Signs a user in: only an existing, active user gets a session (checked in the same transaction). */
     async create(input: { user_id: string; ttl_seconds: number }): Promise<{ token: string; session: Session }> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['user_id', 'ttl_seconds'], 'sessions.create');
+      checkInput(input, CREATE_SHAPE, 'sessions.create');
       const user_id = assertId('user', input.user_id);
-      const ttl = assertInteger(input.ttl_seconds, 'ttl_seconds', 60, MAX_SESSION_TTL_SECONDS);
+      const ttl = checkValue(SESSION_TTL, input.ttl_seconds, 'ttl_seconds');
       const token = randomBytes(32).toString('base64url');
       const now = ctx.now();
       const session: Session = {
@@ -45,10 +44,7 @@ export function createSessionsService(ctx: ServiceContext) {
         last_seen_at: now.toISOString(),
         expires_at: Math.floor(now.getTime() / 1000) + ttl,
       };
-      await runTransaction(ctx.service, (tx) => [
-        { commit: tx.session.create(session).commit() },
-        { commit: tx.user.check({ user_id }).where((a, op) => op.exists(a.user_id)).commit(), onFailed: mustExist('user_id', user_id, 'user') },
-      ]);
+      await runTransaction(ctx.service, (tx) => [{ commit: tx.session.create(session).commit() }, ...usersActive(ctx, tx, [{ user_id, field: 'user_id' }])]);
       return { token, session };
     },
 
@@ -59,7 +55,7 @@ export function createSessionsService(ctx: ServiceContext) {
         // Strongly consistent: a session revoked a moment ago must not resolve.
         const { data } = await entities.session.get({ session_id }).go({ ...GO, consistent: true });
         if (!data) return null;
-        return data.expires_at * 1000 > ctx.now().getTime() ? (data as Session) : null;
+        return data.expires_at * 1000 > ctx.now().getTime() ? data : null;
       } catch (error) {
         throw translateError(error);
       }

@@ -4,84 +4,41 @@
  * Every task write is a full-item conditional put on the version that was read (ADR 0001): the
  * entity recomputes its sparse-index attributes from the whole item, and a concurrent writer
  * loses with CONFLICT instead of overwriting. A transition and its history record are one
- * TransactWriteItems, so neither exists without the other.
+ * TransactWriteItems, so neither exists without the other; the actor (and any user the write
+ * names) is checked to exist and be active in the same transaction.
  */
 import { ConflictError, GuardFailedError, InvalidTransitionError, NotFoundError, ValidationError } from '../errors.js';
-import { assertId, newId } from '../ids.js';
-import { TASK_SOURCES, TASK_STATUSES, type BundleStage, type TaskSource, type TaskStatus } from '../vocabulary.js';
-import type { ServiceContext } from './context.js';
-import type { Bundle } from './bundles.js';
+import { USER_EDITABLE_TASK_FIELDS, type Task, type TaskTransition, type User } from '../entities/index.js';
 import {
-  GO,
-  type Actor,
-  type Page,
-  type PageOptions,
+  BOOLEAN,
+  CALENDAR_DATE,
+  TEXT,
+  TIMESTAMP,
+  VERSION,
   addDays,
-  assertActor,
-  assertBoolean,
-  assertCanAssign,
-  assertCanChangeTask,
-  assertCanMutate,
-  assertDate,
-  assertEnum,
-  assertInteger,
-  assertKnownFields,
-  assertObject,
-  assertTags,
-  assertText,
-  assertTimeZone,
-  assertTimestamp,
-  compact,
+  canonicalTimeZone,
+  checkEnum,
+  checkOptional,
+  checkTags,
+  checkTimeZone,
+  checkValue,
+  describeValue,
+  integerRule,
   localDate,
-  optionalText,
-  page,
-  translateError,
-  readExisting,
-  getOrNull,
-} from './common.js';
+} from '../formats.js';
+import { assertId, newId } from '../ids.js';
+import { TASK_SOURCES, TASK_STATUSES, type TaskSource, type TaskStatus } from '../vocabulary.js';
+import { bundleStageChange } from './bundles.js';
+import type { ServiceContext } from './context.js';
+import { assertObject, checkInput } from './input.js';
+import { PAGE_SHAPE, page, pageOf, type Page, type PageOptions } from './paging.js';
+import { ACTOR_SHAPE, assertActor, assertCanAssign, assertCanChangeTask, assertCanMutate, type Actor } from './permissions.js';
+import { getOrNull, readExisting } from './reads.js';
+import { newTaskRecord } from './records.js';
+import { GO, translateError } from './store-errors.js';
 import { canTransition, TASK_TRANSITIONS } from './task-status.js';
-import { mustBeVersion, mustExist, runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
-import { TEXT_LIMITS } from '../formats.js';
-
-export interface Task {
-  task_id: string;
-  title: string;
-  description?: string;
-  status: TaskStatus;
-  assignee_id?: string;
-  bundle_id?: string;
-  parent_task_id?: string;
-  template_instance_id?: string;
-  template_task_ref?: string;
-  recurring_schedule_id?: string;
-  occurrence_date?: string;
-  due_date?: string;
-  source: TaskSource;
-  required_link_name?: string;
-  link?: string;
-  requires_file: boolean;
-  stage_on_complete?: BundleStage;
-  instructions_url?: string;
-  comment?: string;
-  waiting_for?: string;
-  follow_up_at?: string;
-  completed_at?: string;
-  tags: string[];
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
-
-export interface TaskTransition {
-  transition_id: string;
-  task_id: string;
-  from_status: TaskStatus;
-  to_status: TaskStatus;
-  actor_id: string;
-  at: string;
-  note?: string;
-}
+import { runTransaction, type TransactionItem } from './transactions.js';
+import { ACTOR_FIELD, referenceExists, usersActive, versionedPut } from './write-items.js';
 
 export interface CreateTaskInput {
   title: string;
@@ -98,22 +55,7 @@ export interface CreateTaskInput {
   actor: Actor;
 }
 
-/** The fields a person may edit with `update`; `null` clears an optional one. */
-export const USER_EDITABLE_TASK_FIELDS = [
-  'title',
-  'description',
-  'assignee_id',
-  'due_date',
-  'tags',
-  'link',
-  'comment',
-  'waiting_for',
-  'follow_up_at',
-  'instructions_url',
-  'required_link_name',
-  'requires_file',
-] as const;
-
+/** The changes of tasks.update: user-editable fields only; `null` clears an optional one. */
 export type TaskChanges = Partial<{
   [K in (typeof USER_EDITABLE_TASK_FIELDS)[number]]: Task[K] extends infer V ? V | null : never;
 }>;
@@ -121,45 +63,36 @@ export type TaskChanges = Partial<{
 /** Sources a caller may give; `template` and `recurring` tasks come from their own services. */
 const CALLER_SOURCES = TASK_SOURCES.filter((source) => source !== 'template' && source !== 'recurring');
 
+/** How many days listUpcoming may span, and its default. */
+const UPCOMING_DAYS = integerRule('upcoming_days', 1, 366);
+export const DEFAULT_UPCOMING_DAYS = 7;
+
+const CREATE_SHAPE = {
+  title: true,
+  assignee_id: true,
+  bundle_id: true,
+  due_date: true,
+  parent_task_id: true,
+  source: true,
+  description: true,
+  tags: true,
+  required_link_name: true,
+  requires_file: true,
+  instructions_url: true,
+  actor: ACTOR_SHAPE,
+} as const satisfies Record<keyof CreateTaskInput, unknown>;
+const UPDATE_SHAPE = { task_id: true, changes: true, expected_version: true, actor: ACTOR_SHAPE } as const;
+const TRANSITION_SHAPE = { task_id: true, to: true, actor: ACTOR_SHAPE, expected_version: true, note: true } as const;
+const LIST_TODAY_SHAPE = { assignee_id: true, time_zone: true, ...PAGE_SHAPE } as const;
+const LIST_OVERDUE_SHAPE = { assignee_id: true, time_zone: true, today: true, ...PAGE_SHAPE } as const;
+const LIST_UPCOMING_SHAPE = { assignee_id: true, time_zone: true, from: true, days: true, ...PAGE_SHAPE } as const;
+
+const optionalUser = (value: unknown, field: string) => (value == null ? undefined : assertId('user', value, field));
+
 export function createTasksService(ctx: ServiceContext) {
   const { entities } = ctx;
 
   const read = (task_id: string) => readExisting<Task>(entities.task.get({ task_id }), 'Task', task_id, 'task_id');
-
-  /** Reference checks that run inside the write transaction, so a reference cannot vanish in between. */
-  function referenceChecks(tx: TransactionEntities, refs: { assignee_id?: string; bundle_id?: string; parent_task_id?: string }): TransactionItem[] {
-    const checks: TransactionItem[] = [];
-    if (refs.assignee_id) {
-      checks.push({
-        commit: tx.user.check({ user_id: refs.assignee_id }).where((a, op) => op.exists(a.user_id)).commit(),
-        onFailed: mustExist('assignee_id', refs.assignee_id, 'user'),
-      });
-    }
-    if (refs.bundle_id) {
-      checks.push({
-        commit: tx.bundle.check({ bundle_id: refs.bundle_id }).where((a, op) => op.exists(a.bundle_id)).commit(),
-        onFailed: mustExist('bundle_id', refs.bundle_id, 'bundle'),
-      });
-    }
-    if (refs.parent_task_id) {
-      checks.push({
-        commit: tx.task.check({ task_id: refs.parent_task_id }).where((a, op) => op.exists(a.task_id)).commit(),
-        onFailed: mustExist('parent_task_id', refs.parent_task_id, 'task'),
-      });
-    }
-    return checks;
-  }
-
-  /** The put that replaces `current` with `next`, on condition that nobody changed it since. */
-  function replace(tx: TransactionEntities, current: Task, next: Task): TransactionItem {
-    return {
-      commit: tx.task
-        .put(stripUndefined(next))
-        .where((a, op) => op.eq(a.version, current.version))
-        .commit(),
-      onFailed: mustBeVersion('Task', current.task_id, current.version),
-    };
-  }
 
   async function countFiles(task_id: string): Promise<number> {
     try {
@@ -184,39 +117,63 @@ export function createTasksService(ctx: ServiceContext) {
     }
   }
 
+  /**
+   * The time zone "today" is counted in: the one given, else the operator's own (one GetItem)
+   * when the call is about one operator, else UTC. A stored zone is canonicalised like input;
+   * one that is no zone at all is a VALIDATION error saying how to get past it.
+   */
+  async function zoneOf(time_zone: unknown, assignee_id: string | undefined): Promise<string> {
+    if (time_zone !== undefined) return checkTimeZone(time_zone, 'time_zone');
+    if (assignee_id === undefined) return 'UTC';
+    let user: User | null;
+    try {
+      ({ data: user } = await entities.user.get({ user_id: assignee_id }).go(GO));
+    } catch (error) {
+      throw translateError(error);
+    }
+    if (!user) throw new NotFoundError(`User ${assignee_id} does not exist`, { field: 'assignee_id' });
+    const zone = canonicalTimeZone(user.timezone);
+    if (zone === undefined) {
+      throw new ValidationError(
+        `User ${assignee_id} has a stored time zone that is not an IANA time zone (${describeValue(user.timezone)}): pass time_zone explicitly, or correct the user's timezone`,
+        { field: 'time_zone', user_id: assignee_id, rule: 'time_zone' },
+      );
+    }
+    return zone;
+  }
+
+  const todayIn = (zone: string) => localDate(ctx.now(), zone);
+
   const service = {
     async create(input: CreateTaskInput): Promise<Task> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, [
-        'title', 'assignee_id', 'bundle_id', 'due_date', 'parent_task_id', 'source', 'description', 'tags',
-        'required_link_name', 'requires_file', 'instructions_url', 'actor',
-      ], 'tasks.create');
+      checkInput(input, CREATE_SHAPE, 'tasks.create');
       const actor = assertActor(input.actor);
       assertCanMutate(actor, 'create tasks');
-      const assignee_id = input.assignee_id == null ? undefined : assertId('user', input.assignee_id, 'assignee_id');
+      const assignee_id = optionalUser(input.assignee_id, 'assignee_id');
       assertCanAssign(actor, assignee_id, 'create tasks for');
-      const now = ctx.now();
-      const at = now.toISOString();
-      const task: Task = compact({
-        task_id: newId('task', now),
-        title: assertText(input.title, 'title', TEXT_LIMITS.title),
-        description: optionalText(input.description, 'description', TEXT_LIMITS.description),
-        status: 'todo' as const,
-        assignee_id,
-        bundle_id: input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id'),
-        parent_task_id: input.parent_task_id == null ? undefined : assertId('task', input.parent_task_id, 'parent_task_id'),
-        due_date: input.due_date == null ? undefined : assertDate(input.due_date, 'due_date'),
-        source: input.source === undefined ? ('manual' as const) : assertEnum(CALLER_SOURCES, input.source, 'source'),
-        required_link_name: optionalText(input.required_link_name, 'required_link_name', TEXT_LIMITS.short),
-        requires_file: input.requires_file === undefined ? false : assertBoolean(input.requires_file, 'requires_file'),
-        instructions_url: optionalText(input.instructions_url, 'instructions_url', TEXT_LIMITS.url),
-        tags: assertTags(input.tags),
-        created_by: actor.user_id,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-      });
-      await runTransaction(ctx.service, (tx) => [{ commit: tx.task.create(task).commit() }, ...referenceChecks(tx, task)]);
+      const task = newTaskRecord(
+        {
+          title: checkValue(TEXT.title, input.title, 'title'),
+          description: checkOptional(TEXT.description, input.description, 'description'),
+          assignee_id,
+          bundle_id: input.bundle_id == null ? undefined : assertId('bundle', input.bundle_id, 'bundle_id'),
+          parent_task_id: input.parent_task_id == null ? undefined : assertId('task', input.parent_task_id, 'parent_task_id'),
+          due_date: checkOptional(CALENDAR_DATE, input.due_date, 'due_date'),
+          source: input.source === undefined ? 'manual' : checkEnum(CALLER_SOURCES, input.source, 'source'),
+          required_link_name: checkOptional(TEXT.short, input.required_link_name, 'required_link_name'),
+          requires_file: input.requires_file === undefined ? false : checkValue(BOOLEAN, input.requires_file, 'requires_file'),
+          instructions_url: checkOptional(TEXT.url, input.instructions_url, 'instructions_url'),
+          tags: checkTags(input.tags),
+          created_by: actor.user_id,
+        },
+        ctx.now(),
+      );
+      await runTransaction(ctx.service, (tx) => [
+        { commit: tx.task.create(task).commit() },
+        ...usersActive(ctx, tx, [{ user_id: actor.user_id, field: ACTOR_FIELD }, task.assignee_id ? { user_id: task.assignee_id, field: 'assignee_id' } : undefined]),
+        ...(task.bundle_id ? [referenceExists(tx, 'bundle', task.bundle_id, 'bundle_id')] : []),
+        ...(task.parent_task_id ? [referenceExists(tx, 'task', task.parent_task_id, 'parent_task_id')] : []),
+      ]);
       return task;
     },
 
@@ -226,11 +183,10 @@ export function createTasksService(ctx: ServiceContext) {
 
     /** Edits user-editable fields; status changes go through `transition`. */
     async update(input: { task_id: string; changes: TaskChanges; expected_version: number; actor: Actor }): Promise<Task> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['task_id', 'changes', 'expected_version', 'actor'], 'tasks.update');
+      checkInput(input, UPDATE_SHAPE, 'tasks.update');
       const task_id = assertId('task', input.task_id);
       const actor = assertActor(input.actor);
-      const expected_version = assertInteger(input.expected_version, 'expected_version', 1, Number.MAX_SAFE_INTEGER);
+      const expected_version = checkValue(VERSION, input.expected_version, 'expected_version');
       assertObject(input.changes, 'changes');
       const changes = input.changes as Record<string, unknown>;
       const notEditable = Object.keys(changes).filter((key) => !(USER_EDITABLE_TASK_FIELDS as readonly string[]).includes(key));
@@ -255,22 +211,25 @@ export function createTasksService(ctx: ServiceContext) {
       for (const [key, value] of Object.entries(validated)) if (value === undefined) delete (next as unknown as Record<string, unknown>)[key];
       const assigneeChanged = next.assignee_id !== undefined && next.assignee_id !== current.assignee_id;
       if (assigneeChanged) assertCanAssign(actor, next.assignee_id, 'assign tasks to');
-      await runTransaction(ctx.service, (tx) => [replace(tx, current, next), ...referenceChecks(tx, { assignee_id: assigneeChanged ? next.assignee_id : undefined })]);
+      await runTransaction(ctx.service, (tx) => [
+        versionedPut(tx, 'task', current, next, { what: 'Task', id: task_id }),
+        ...usersActive(ctx, tx, [{ user_id: actor.user_id, field: ACTOR_FIELD }, assigneeChanged ? { user_id: next.assignee_id!, field: 'assignee_id' } : undefined]),
+      ]);
       return next;
     },
 
     /**
      * Moves a task along the status machine, writing its history record in the same
-     * transaction. Completing a task with `stage_on_complete` moves its bundle too.
+     * transaction. Completing a task with `stage_on_complete` moves its bundle too (the bundles
+     * service builds that half of the transaction).
      */
     async transition(input: { task_id: string; to: TaskStatus; actor: Actor; expected_version?: number; note?: string }): Promise<{ task: Task; transition: TaskTransition }> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['task_id', 'to', 'actor', 'expected_version', 'note'], 'tasks.transition');
+      checkInput(input, TRANSITION_SHAPE, 'tasks.transition');
       const task_id = assertId('task', input.task_id);
-      const to = assertEnum(TASK_STATUSES, input.to, 'to');
+      const to = checkEnum(TASK_STATUSES, input.to, 'to');
       const actor = assertActor(input.actor);
-      const expected_version = input.expected_version === undefined ? undefined : assertInteger(input.expected_version, 'expected_version', 1, Number.MAX_SAFE_INTEGER);
-      const note = optionalText(input.note, 'note', TEXT_LIMITS.note);
+      const expected_version = checkOptional(VERSION, input.expected_version, 'expected_version');
+      const note = checkOptional(TEXT.note, input.note, 'note');
 
       const current = await read(task_id);
       assertCanChangeTask(actor, current, 'change status');
@@ -294,19 +253,20 @@ export function createTasksService(ctx: ServiceContext) {
       const next: Task = { ...current, status: to, updated_at: at, version: current.version + 1 };
       if (to === 'done') next.completed_at = at;
       if (to === 'todo') delete next.completed_at;
-      const transition: TaskTransition = compact({
+      const transition: TaskTransition = {
         transition_id: newId('task_transition', now),
         task_id,
         from_status: current.status,
         to_status: to,
         actor_id: actor.user_id,
         at,
-        note,
-      });
-      const bundle = to === 'done' && current.stage_on_complete && current.bundle_id ? await readBundle(current.bundle_id) : undefined;
+        ...(note === undefined ? {} : { note }),
+      };
+      const stageChange = to === 'done' && current.stage_on_complete && current.bundle_id ? await bundleStageChange(ctx, current.bundle_id, current.stage_on_complete) : undefined;
       await runTransaction(ctx.service, (tx) => {
-        const items = [replace(tx, current, next), { commit: tx.task_transition.create(transition).commit() }];
-        if (bundle && current.stage_on_complete) items.push(bundleStageChange(tx, bundle, current.stage_on_complete, at));
+        const items: TransactionItem[] = [versionedPut(tx, 'task', current, next, { what: 'Task', id: task_id }), { commit: tx.task_transition.create(transition).commit() }];
+        if (stageChange) items.push(stageChange(tx, at));
+        items.push(...usersActive(ctx, tx, [{ user_id: actor.user_id, field: ACTOR_FIELD }]));
         return items;
       });
       return { task: next, transition };
@@ -320,91 +280,70 @@ export function createTasksService(ctx: ServiceContext) {
 
     /**
      * Open tasks of an operator due today in `time_zone` (default: the operator's own zone,
-     * which costs one GetItem for the user before the Query).
+     * which costs one GetItem for the user before the Query). Returns the date it used.
      */
     async listToday(input: { assignee_id: string; time_zone?: string } & PageOptions): Promise<Page<Task> & { today: string }> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'time_zone', 'limit', 'cursor'], 'tasks.listToday');
+      checkInput(input, LIST_TODAY_SHAPE, 'tasks.listToday');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
-      let timeZone: string;
-      if (input.time_zone !== undefined) {
-        timeZone = assertTimeZone(input.time_zone, 'time_zone');
-      } else {
-        const { data: user } = await entities.user.get({ user_id: assignee_id }).go(GO);
-        if (!user) throw new NotFoundError(`User ${assignee_id} does not exist`, { field: 'assignee_id' });
-        timeZone = user.timezone;
-      }
-      const today = localDate(ctx.now(), timeZone);
+      const today = todayIn(await zoneOf(input.time_zone, assignee_id));
       const result = await page(entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id, open_due_date: today }), pageOf(input));
       return { ...(result as Page<Task>), today };
     },
 
-    /** Open tasks due before `today`: one operator's (one Query) or the whole team's (one Query on the team index). */
-    async listOverdue(input: { today: string; assignee_id?: string } & PageOptions): Promise<Page<Task>> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['today', 'assignee_id', 'limit', 'cursor'], 'tasks.listOverdue');
-      const today = assertDate(input.today, 'today');
-      if (input.assignee_id !== undefined) {
-        const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
-        return page(entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).lt({ open_due_date: today }), pageOf(input)) as Promise<Page<Task>>;
-      }
-      return page(entities.task.query.openByDue({}).lt({ team_open_due_date: today }), pageOf(input)) as Promise<Page<Task>>;
+    /**
+     * Open tasks due before today: one operator's (one Query) or the whole team's (one Query on
+     * the team index). "Today" is `today` when given (it wins, for callers that computed it),
+     * else the date in `time_zone`, else in the operator's own zone (one GetItem more) or, for
+     * the team-wide view, in UTC. Returns the date it used.
+     */
+    async listOverdue(input: { assignee_id?: string; time_zone?: string; today?: string } & PageOptions): Promise<Page<Task> & { today: string }> {
+      checkInput(input, LIST_OVERDUE_SHAPE, 'tasks.listOverdue');
+      const assignee_id = input.assignee_id === undefined ? undefined : assertId('user', input.assignee_id, 'assignee_id');
+      const zone = input.time_zone === undefined ? undefined : checkTimeZone(input.time_zone, 'time_zone');
+      const today = input.today !== undefined ? checkValue(CALENDAR_DATE, input.today, 'today') : todayIn(await zoneOf(zone, assignee_id));
+      const query =
+        assignee_id === undefined
+          ? entities.task.query.openByDue({}).lt({ team_open_due_date: today })
+          : entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).lt({ open_due_date: today });
+      const result = (await page(query, pageOf(input))) as Page<Task>;
+      return { ...result, today };
     },
 
-    /** Open tasks of an operator with from <= due_date < from + days. */
-    async listUpcoming(input: { assignee_id: string; from: string; days: number } & PageOptions): Promise<Page<Task>> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'from', 'days', 'limit', 'cursor'], 'tasks.listUpcoming');
+    /**
+     * Open tasks of an operator with from <= due_date <= to, where to = from + days - 1 (default
+     * 7 days). `from` is the given date (it wins) or today in `time_zone` or the operator's own
+     * zone. A span that leaves the calendar (past 9999-12-31) is VALIDATION naming `days`.
+     */
+    async listUpcoming(input: { assignee_id: string; time_zone?: string; from?: string; days?: number } & PageOptions): Promise<Page<Task> & { from: string; to: string }> {
+      checkInput(input, LIST_UPCOMING_SHAPE, 'tasks.listUpcoming');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
-      const from = assertDate(input.from, 'from');
-      const days = assertInteger(input.days, 'days', 1, 366);
+      const zone = input.time_zone === undefined ? undefined : checkTimeZone(input.time_zone, 'time_zone');
+      const days = input.days === undefined ? DEFAULT_UPCOMING_DAYS : checkValue(UPCOMING_DAYS, input.days, 'days');
+      const from = input.from !== undefined ? checkValue(CALENDAR_DATE, input.from, 'from') : todayIn(await zoneOf(zone, assignee_id));
       // The sort key ends with the date, so BETWEEN is inclusive at both ends: stop the day before.
-      const last = addDays(from, days - 1);
-      return page(
-        entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).between({ open_due_date: from }, { open_due_date: last }),
+      const to = addDays(from, days - 1, 'days');
+      const result = (await page(
+        entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).between({ open_due_date: from }, { open_due_date: to }),
         pageOf(input),
-      ) as Promise<Page<Task>>;
+      )) as Page<Task>;
+      return { ...result, from, to };
     },
 
     async listByAssigneeStatus(input: { assignee_id: string; status: TaskStatus } & PageOptions): Promise<Page<Task>> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['assignee_id', 'status', 'limit', 'cursor'], 'tasks.listByAssigneeStatus');
+      checkInput(input, { assignee_id: true, status: true, ...PAGE_SHAPE }, 'tasks.listByAssigneeStatus');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
-      const status = assertEnum(TASK_STATUSES, input.status, 'status');
+      const status = checkEnum(TASK_STATUSES, input.status, 'status');
       return page(entities.task.query.byAssigneeStatus({ assignee_id, assigned_status: status }), pageOf(input)) as Promise<Page<Task>>;
     },
 
     async listByBundle(input: { bundle_id: string } & PageOptions): Promise<Page<Task>> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['bundle_id', 'limit', 'cursor'], 'tasks.listByBundle');
+      checkInput(input, { bundle_id: true, ...PAGE_SHAPE }, 'tasks.listByBundle');
       const bundle_id = assertId('bundle', input.bundle_id, 'bundle_id');
       return page(entities.task.query.byBundle({ bundle_id }), pageOf(input)) as Promise<Page<Task>>;
     },
   };
 
-  const readBundle = (bundle_id: string) => readExisting<Bundle>(entities.bundle.get({ bundle_id }), 'Bundle', bundle_id, 'bundle_id');
-
-  /** The bundle half of completing a stage-moving task: a versioned put of the bundle. */
-  function bundleStageChange(tx: TransactionEntities, bundle: Awaited<ReturnType<typeof readBundle>>, stage: BundleStage, at: string): TransactionItem {
-    const next = { ...bundle, stage, updated_at: at, version: bundle.version + 1 };
-    return {
-      commit: tx.bundle
-        .put(stripUndefined(next))
-        .where((a, op) => op.eq(a.version, bundle.version))
-        .commit(),
-      onFailed: mustBeVersion('Bundle', bundle.bundle_id, bundle.version),
-    };
-  }
-
   return service;
-}
-
-function pageOf(input: PageOptions): PageOptions {
-  return { limit: input.limit, cursor: input.cursor };
-}
-
-function stripUndefined<T extends object>(value: T): T {
-  return compact(value);
 }
 
 /** Validates each changed field; `null` (or undefined) on an optional field means "clear it". */
@@ -414,36 +353,36 @@ function validateChanges(changes: Record<string, unknown>): Partial<Task> {
     const clearing = value === null || value === undefined;
     switch (field) {
       case 'title':
-        out.title = assertText(value, 'title', TEXT_LIMITS.title);
+        out.title = checkValue(TEXT.title, value, 'title');
         break;
       case 'tags':
-        out.tags = assertTags(value);
+        out.tags = checkTags(value);
         break;
       case 'requires_file':
-        out.requires_file = assertBoolean(value, 'requires_file');
+        out.requires_file = checkValue(BOOLEAN, value, 'requires_file');
         break;
       case 'assignee_id':
-        out.assignee_id = clearing ? undefined : assertId('user', value, 'assignee_id');
+        out.assignee_id = optionalUser(value, 'assignee_id');
         break;
       case 'due_date':
-        out.due_date = clearing ? undefined : assertDate(value, 'due_date');
+        out.due_date = clearing ? undefined : checkValue(CALENDAR_DATE, value, 'due_date');
         break;
       case 'follow_up_at':
-        out.follow_up_at = clearing ? undefined : assertTimestamp(value, 'follow_up_at');
+        out.follow_up_at = clearing ? undefined : checkValue(TIMESTAMP, value, 'follow_up_at');
         break;
       case 'description':
-        out.description = clearing ? undefined : assertText(value, field, TEXT_LIMITS.description);
+        out.description = clearing ? undefined : checkValue(TEXT.description, value, field);
         break;
       case 'comment':
-        out.comment = clearing ? undefined : assertText(value, field, TEXT_LIMITS.comment);
+        out.comment = clearing ? undefined : checkValue(TEXT.comment, value, field);
         break;
       case 'link':
       case 'instructions_url':
-        out[field] = clearing ? undefined : assertText(value, field, TEXT_LIMITS.url);
+        out[field] = clearing ? undefined : checkValue(TEXT.url, value, field);
         break;
       case 'waiting_for':
       case 'required_link_name':
-        out[field] = clearing ? undefined : assertText(value, field, TEXT_LIMITS.short);
+        out[field] = clearing ? undefined : checkValue(TEXT.short, value, field);
         break;
     }
   }
@@ -451,3 +390,6 @@ function validateChanges(changes: Record<string, unknown>): Partial<Task> {
 }
 
 export type TasksService = ReturnType<typeof createTasksService>;
+
+/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
+export type { Task, TaskTransition };

@@ -2,12 +2,15 @@
  * One place that runs an ElectroDB write transaction and turns a cancellation into the typed
  * error a caller can act on: each item of the transaction says what its failed condition means.
  */
-import { ConflictError, ExecutionStoreError, NotFoundError } from '../errors.js';
+import { ConflictError, type ExecutionStoreError } from '../errors.js';
 import type { ExecutionService } from '../entities/index.js';
-import { GO, translateError } from './common.js';
+import { GO, translateError } from './store-errors.js';
 
-/** What a failed condition on one transaction item means to the caller. */
-export type OnConditionFailed = (() => ExecutionStoreError) | undefined;
+/**
+ * What a failed condition on one transaction item means to the caller. It may read (only on
+ * this failure path) to tell causes apart, e.g. a missing user from a disabled one.
+ */
+export type OnConditionFailed = (() => ExecutionStoreError | Promise<ExecutionStoreError>) | undefined;
 
 export interface TransactionItem {
   /** The ElectroDB `.commit()` of a put/create/update/delete/check. */
@@ -21,16 +24,6 @@ export type TransactionEntities = Parameters<Parameters<ExecutionService['transa
 interface TransactionResult {
   canceled: boolean;
   data: { rejected: boolean; code: string; message?: string }[];
-}
-
-/** Conditions that check a referenced item exists (`attribute_exists`). */
-export function mustExist(field: string, id: string, what: string): OnConditionFailed {
-  return () => new NotFoundError(`${field} ${id} does not exist: no ${what} has this ID`, { field });
-}
-
-export function mustBeVersion(what: string, id: string, version: number): OnConditionFailed {
-  return () =>
-    new ConflictError(`${what} ${id} changed since version ${version} was read: read it again and retry`, { expected_version: version });
 }
 
 /**
@@ -55,7 +48,7 @@ export async function runTransaction(service: ExecutionService, build: (entities
   for (const [i, outcome] of result.data.entries()) {
     if (outcome.code === 'ConditionalCheckFailed') {
       const onFailed = items[i]?.onFailed;
-      throw onFailed ? onFailed() : new ConflictError('A condition of this write no longer holds: read again and retry', { item: i });
+      throw onFailed ? await onFailed() : new ConflictError('A condition of this write no longer holds: read again and retry', { item: i });
     }
   }
   const codes = result.data.map((outcome) => outcome.code).filter((code) => code !== 'None');

@@ -2,25 +2,16 @@
  * Operators. E-mail addresses are unique: the user and its `user_email` claim are written in
  * one transaction, and the claim's `attribute_not_exists` condition rejects a second owner.
  */
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { User } from '../entities/index.js';
+import { TEXT, checkEmail, checkEnum, checkTimeZone, checkValue } from '../formats.js';
 import { assertId, newId } from '../ids.js';
-import { USER_ROLES, type UserRole, type UserStatus } from '../vocabulary.js';
+import { USER_ROLES, type UserRole } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
-import { GO, assertEnum, assertKnownFields, assertObject, assertText, assertTimeZone, translateError, getOrNull } from './common.js';
+import { checkInput } from './input.js';
+import { getOrNull } from './reads.js';
+import { GO, translateError } from './store-errors.js';
 import { runTransaction } from './transactions.js';
-import { TEXT_LIMITS } from '../formats.js';
-
-export interface User {
-  user_id: string;
-  email: string;
-  display_name: string;
-  role: UserRole;
-  timezone: string;
-  status: UserStatus;
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
 
 export interface CreateUserInput {
   email: string;
@@ -29,28 +20,22 @@ export interface CreateUserInput {
   timezone: string;
 }
 
-export function normalizeEmail(value: unknown, field = 'email'): string {
-  const email = assertText(value, field, TEXT_LIMITS.email).trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    throw new ValidationError(`${field} must be an e-mail address like ada@example.org; got ${JSON.stringify(value)}`, { field });
-  }
-  return email;
-}
+const CREATE_SHAPE = { email: true, display_name: true, role: true, timezone: true } as const satisfies Record<keyof CreateUserInput, true>;
 
 export function createUsersService(ctx: ServiceContext) {
   const { entities } = ctx;
 
   return {
     async create(input: CreateUserInput): Promise<User> {
-      assertObject(input, 'input');
-      assertKnownFields(input as unknown as Record<string, unknown>, ['email', 'display_name', 'role', 'timezone'], 'users.create');
-      const at = ctx.now().toISOString();
+      checkInput(input, CREATE_SHAPE, 'users.create');
+      const now = ctx.now();
+      const at = now.toISOString();
       const user: User = {
-        user_id: newId('user', ctx.now()),
-        email: normalizeEmail(input.email),
-        display_name: assertText(input.display_name, 'display_name', TEXT_LIMITS.short),
-        role: assertEnum(USER_ROLES, input.role, 'role'),
-        timezone: assertTimeZone(input.timezone, 'timezone'),
+        user_id: newId('user', now),
+        email: checkEmail(input.email, 'email'),
+        display_name: checkValue(TEXT.short, input.display_name, 'display_name'),
+        role: checkEnum(USER_ROLES, input.role, 'role'),
+        timezone: checkTimeZone(input.timezone, 'timezone'),
         status: 'active',
         created_at: at,
         updated_at: at,
@@ -79,7 +64,7 @@ export function createUsersService(ctx: ServiceContext) {
 
     /** Case-insensitive: one Query on the e-mail index. */
     async getByEmail(email: string): Promise<User | null> {
-      const normalized = normalizeEmail(email);
+      const normalized = checkEmail(email, 'email');
       try {
         const { data } = await entities.user.query.byEmail({ email: normalized }).go({ ...GO, limit: 1, pages: 1 });
         return (data[0] as User | undefined) ?? null;
@@ -91,3 +76,6 @@ export function createUsersService(ctx: ServiceContext) {
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
+
+/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
+export type { User };

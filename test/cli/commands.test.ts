@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
-import { readFixture, type FixtureRow } from '../fixtures/load-fixture.js';
+import { readFixture, type FixtureRow } from '../../src/local/demo-fixture.js';
 import { freePort } from '../../src/local/dynamodb-local.js';
 import { cliEnv, exstate, parseJson, type CliResult } from './support/cli.js';
 

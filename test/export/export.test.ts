@@ -20,7 +20,7 @@ import {
 } from '../../src/export/index.js';
 import { toExactNumber, UnsafeNumber } from '../../src/export/export.js';
 import { createTestTable } from '../support/table.js';
-import { readFixture } from '../fixtures/load-fixture.js';
+import { readFixture } from '../../src/local/demo-fixture.js';
 import { FIXED_NOW, entityFiles, exportedFixture, readLinesOf, readManifest, readRows, removeTempDirs, tempDir, type ExportedFixture } from './support.js';
 
 const fixture = readFixture();

@@ -12,7 +12,7 @@ import {
   type BatchPutEntity,
 } from '../../src/export/index.js';
 import { createTestTable, type TestTable } from '../support/table.js';
-import { readFixture } from '../fixtures/load-fixture.js';
+import { readFixture } from '../../src/local/demo-fixture.js';
 import { copyExport, entityFiles, exportedFixture, FIXED_NOW, readLinesOf, removeTempDirs, resealManifest, tempDir, writeLines, type ExportedFixture } from './support.js';
 
 const fixture = readFixture();

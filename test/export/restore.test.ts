@@ -24,7 +24,7 @@ import {
   type ImportOptions,
   type PortableExportError,
 } from '../../src/export/index.js';
-import { readFixture } from '../fixtures/load-fixture.js';
+import { readFixture } from '../../src/local/demo-fixture.js';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
 import { entityFiles, exportedFixture, FIXED_NOW, removeTempDirs, tempDir, type ExportedFixture } from './support.js';
 

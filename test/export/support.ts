@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createExecutionService } from '../../src/entities/index.js';
 import { exportExecutionData, MANIFEST_FILE, type ExportManifest, type ExportResult } from '../../src/export/index.js';
 import { createTestTable, type TestTable } from '../support/table.js';
-import { loadFixture } from '../fixtures/load-fixture.js';
+import { loadFixture } from '../../src/local/demo-fixture.js';
 
 const scratch: string[] = [];
 

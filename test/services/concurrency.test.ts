@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionStore, isExecutionStoreError, type Actor, type ExecutionStore, type User } from '../../src/index.js';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
 import { attachRequestLog, type RequestLog } from '../support/request-log.js';
-import { createRng, measure, pool, scanRaw } from './helpers.js';
+import { createRng, measure, pool, scanRaw, transactionItems } from './helpers.js';
 
 let table: TestTable;
 let store: ExecutionStore;
@@ -72,7 +72,7 @@ async function settle<T>(promises: Promise<T>[]): Promise<{ fulfilled: T[]; reje
 }
 
 describe('transitions: optimistic locking', () => {
-  it('a transition is one GetItem plus one TransactWriteItems: the versioned task put and its history record', async () => {
+  it('a transition is one GetItem plus one TransactWriteItems: the versioned task put, its history record and the actor check', async () => {
     const task = await store.tasks.create({ title: 'Shape', assignee_id: admin.user_id, actor });
     const { result, requests } = await measure(log, () => store.tasks.transition({ task_id: task.task_id, to: 'in_progress', actor, expected_version: 1 }));
     expect(requests.map((r) => r.command)).toEqual(['GetItem', 'TransactWriteItems']);
@@ -84,7 +84,8 @@ describe('transitions: optimistic locking', () => {
       const e = put?.Item.__edb_e__ as string | { S?: string } | undefined;
       return typeof e === 'string' ? e : e?.S;
     };
-    expect(items).toHaveLength(2);
+    // The versioned task put, its history record, and the check that the actor is an active user.
+    expect(transactionItems(requests[1]!)).toEqual(['Put task', 'Put task_transition', 'ConditionCheck user']);
     const put = items.find((i) => entityOf(i.Put) === 'task')!.Put!;
     expect(put.ConditionExpression).toMatch(/version/);
     expect(Object.values(put.ExpressionAttributeValues ?? {}).map((v) => (typeof v === 'object' && v !== null ? (v as { N?: string }).N : String(v)))).toContain('1');
@@ -241,7 +242,7 @@ describe('notifications: claim is exclusive', () => {
     const n = await store.notifications.create({ kind: 'task_due', message: 'Shape', due_at: new Date(clock.getTime() - 1000).toISOString() });
     const { result, requests } = await measure(log, () => store.notifications.claim({ notification_id: n.notification_id, worker_id: 'w' }));
     expect(result).toBe(true);
-    expect(requests.map((r) => r.command)).toEqual(['GetItem', 'PutItem']);
+    expect(requests.map((r) => r.command)).toEqual(['GetItem', 'UpdateItem']);
     expect(requests[0]!.input.ConsistentRead).toBe(true);
     expect(String(requests[1]!.input.ConditionExpression)).toMatch(/version/);
     // A lost claim is the same single conditional write, rejected.

@@ -184,3 +184,19 @@ export async function expectRejectedUnchanged(
   expect(after.text === before.text, `${code} rejection changed the table`).toBe(true);
   return error;
 }
+
+type Plain = string | { S?: string } | undefined;
+const plain = (value: Plain) => (typeof value === 'string' ? value : value?.S);
+
+/**
+ * What a TransactWriteItems request holds, one "<operation> <entity>" per item in order (e.g.
+ * "Put task", "ConditionCheck user"), read from the logged input (plain or marshalled values).
+ */
+export function transactionItems(request: LoggedRequest): string[] {
+  const items = request.input.TransactItems as Record<string, { Item?: Record<string, Plain>; Key?: Record<string, Plain> }>[];
+  return items.map((item) => {
+    const [operation, body] = Object.entries(item)[0]!;
+    const entity = plain(body.Item?.__edb_e__) ?? /^\$dataops#([a-z_]+?)_id_/.exec(plain(body.Key?.pk) ?? '')?.[1] ?? '?';
+    return `${operation} ${entity}`;
+  });
+}
