@@ -112,14 +112,20 @@ export function isText(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max && value.trim().length > 0 && isPostgresSafe(value);
 }
 
+/** What String.prototype.trim removes (WhiteSpace and LineTerminator), as a Postgres regex bracket body. */
+const PG_JS_WHITESPACE = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/** The length JavaScript counts (UTF-16 code units), in SQL: code points plus one per astral character. */
+const pgUtf16Length = (column: string) => `(char_length(${column}) + char_length(regexp_replace(${column}, '[^\\U00010000-\\U0010FFFF]', '', 'g')))`;
+
 function textRule(name: string, max: number): ValueRule<string> {
   return {
     name,
     expected: `non-blank text of at most ${max} characters, without NUL characters or unpaired surrogates`,
     maxLength: max,
     test: (value: unknown): value is string => isText(value, max),
-    // char_length counts code points, which is never more than JavaScript's code units.
-    pgCheck: (column) => `char_length(${quote(column)}) <= ${max} AND btrim(${quote(column)}) <> ''`,
+    // Exactly isText: JavaScript's length and trim() whitespace (Postgres text cannot hold NUL or lone surrogates at all).
+    pgCheck: (column) => `${pgUtf16Length(quote(column))} <= ${max} AND ${quote(column)} ~ '[^${PG_JS_WHITESPACE}]'`,
   };
 }
 
@@ -146,8 +152,9 @@ const EMAIL_PATTERN = /^[^\s@A-Z\u0000]+@[^\s@A-Z\u0000]+\.[^\s@A-Z\u0000]+$/;
 
 export const EMAIL = {
   ...patternRule('email', EMAIL_PATTERN, `an e-mail address like anna@example.org (lower case, at most ${TEXT_LIMITS.email} characters)`, TEXT_LIMITS.email),
+  // The pattern refuses ASCII capitals; toLowerCase also catches the others (Ä), which the services would rewrite.
   test: (value: unknown): value is string =>
-    typeof value === 'string' && value.length <= TEXT_LIMITS.email && EMAIL_PATTERN.test(value) && isPostgresSafe(value),
+    typeof value === 'string' && value.length <= TEXT_LIMITS.email && EMAIL_PATTERN.test(value) && value === value.toLowerCase() && isPostgresSafe(value),
 } satisfies ValueRule<string>;
 
 /** The stored spelling of an e-mail address: trimmed and lower-cased (addresses are compared case-insensitively). */
@@ -204,12 +211,15 @@ export const CALENDAR_DATE: ValueRule<string> = {
   name: 'calendar_date',
   expected: `a calendar date YYYY-MM-DD from ${FIRST_DATE} to ${LAST_DATE}`,
   test: isCalendarDate,
+  // Postgres refuses year 0 itself but accepts five-digit years.
+  pgCheck: (column) => `${quote(column)} BETWEEN DATE '${FIRST_DATE}' AND DATE '${LAST_DATE}'`,
 };
 
 export const TIMESTAMP: ValueRule<string> = {
   name: 'timestamp',
   expected: 'an ISO-8601 UTC timestamp with milliseconds like 2026-01-31T09:00:00.000Z',
   test: isIsoTimestamp,
+  pgCheck: (column) => `${quote(column)} BETWEEN TIMESTAMPTZ '${FIRST_DATE} 00:00:00+00' AND TIMESTAMPTZ '${LAST_DATE} 23:59:59.999+00'`,
 };
 
 /**

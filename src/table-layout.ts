@@ -74,3 +74,10 @@ export const TTL_ATTRIBUTE = 'expires_at';
 
 /** The ElectroDB service name: the first segment of every key. */
 export const SERVICE_NAME = 'dataops';
+
+/**
+ * The one item that is not an entity: an import's claim on the table while it restores an export
+ * (src/export/restore-marker.ts). Its key is outside ElectroDB's (every entity key starts with
+ * `$`) and it has no index attributes, so no query of the store ever reads it.
+ */
+export const RESTORE_MARKER_KEY = { [TABLE_KEYS.pk]: 'restore_marker', [TABLE_KEYS.sk]: 'restore_marker' } as const;

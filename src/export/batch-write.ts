@@ -1,13 +1,20 @@
 /**
- * Batched puts through an ElectroDB entity (so ElectroDB builds every key and index attribute),
- * retrying unprocessed items with exponential backoff and jitter. Used by the import and by the
- * test fixture loader.
+ * Batched puts and deletes through an ElectroDB entity (so ElectroDB builds every key and index
+ * attribute), retrying unprocessed items with exponential backoff and jitter. Used by the import
+ * (and its start over) and by the test fixture loader.
  */
 import { PortableExportError } from './errors.js';
 
+type BatchCall = { go(options?: Record<string, unknown>): Promise<{ unprocessed: unknown[] }> };
+
 /** The slice of an ElectroDB entity this module needs (batch put). */
 export interface BatchPutEntity {
-  put(items: Record<string, unknown>[]): { go(options?: Record<string, unknown>): Promise<{ unprocessed: unknown[] }> };
+  put(items: Record<string, unknown>[]): BatchCall;
+}
+
+/** The slice of an ElectroDB entity a batch delete needs. */
+export interface BatchDeleteEntity {
+  delete(keys: Record<string, unknown>[]): BatchCall;
 }
 
 export interface BatchPutOptions {
@@ -33,17 +40,31 @@ export interface BatchPutResult {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function batchPutWithRetry(entity: BatchPutEntity, items: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
+  return withRetry((pending, concurrency) => entity.put(pending).go({ concurrency }), items, options, 'written');
+}
+
+/** Deletes the items with these keys (absent ones are no-ops), retrying unprocessed keys like batchPutWithRetry. */
+export async function batchDeleteWithRetry(entity: BatchDeleteEntity, keys: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
+  return withRetry((pending, concurrency) => entity.delete(pending).go({ concurrency }), keys, options, 'deleted');
+}
+
+async function withRetry(
+  send: (pending: Record<string, unknown>[], concurrency: number) => Promise<{ unprocessed: unknown[] }>,
+  items: Record<string, unknown>[],
+  options: BatchPutOptions,
+  verb: 'written' | 'deleted',
+): Promise<BatchPutResult> {
   const { concurrency = 4, maxRetries = 10, baseDelayMs = 50, maxDelayMs = 5_000, entityName = 'item', sleep = defaultSleep, random = Math.random } = options;
   if (items.length === 0) return { written: 0, retries: 0 };
   let pending = items;
   let retries = 0;
   for (let attempt = 0; ; attempt += 1) {
-    const { unprocessed } = await entity.put(pending).go({ concurrency });
+    const { unprocessed } = await send(pending, concurrency);
     if (!unprocessed || unprocessed.length === 0) return { written: items.length, retries };
     if (attempt >= maxRetries) {
       throw new PortableExportError(
         'IMPORT_INCOMPLETE',
-        `${unprocessed.length} ${entityName} item(s) were still unprocessed after ${maxRetries} retries (DynamoDB throttling?); nothing was skipped silently: re-run the import with allowNonEmpty (puts are idempotent) once the table has capacity`,
+        `${unprocessed.length} ${entityName} item(s) were still not ${verb} after ${maxRetries} retries (DynamoDB throttling?); nothing was skipped silently: the table is partly restored, so resume the import of the same export (resume) once the table has capacity`,
         { entity: entityName, unprocessed: unprocessed.length },
       );
     }

@@ -14,6 +14,7 @@ export const PORTABLE_EXPORT_ERROR_CODES = [
   'IMPORT_INCOMPLETE',
   'POSTGRES_LOAD_FAILED',
   'INVALID_OPTIONS',
+  'RESTORE_IN_PROGRESS',
 ] as const satisfies readonly ErrorCode[];
 
 export type PortableExportErrorCode = (typeof PORTABLE_EXPORT_ERROR_CODES)[number];

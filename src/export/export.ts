@@ -8,18 +8,26 @@
  * `<entity>.jsonl`, sorted by primary ID with bounded memory (external-sort.ts). Items that cannot
  * be parsed are counted by reason and copied raw to `_unparsed.jsonl`; they are never dropped
  * silently. manifest.json is written last.
+ *
+ * The output directory is new, empty, or (with `overwrite`) holds a previous export: then only the
+ * files its manifest lists are replaced, never anything else. A failure or an abort removes
+ * everything this export wrote (and the directory, if it made it), so a full disk is not left
+ * full and no half export looks like one. A table holding a restore marker (an import running or
+ * interrupted) is refused: it is not a copy of anything yet.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createExecutionService, schemas, type EntityName } from '../entities/index.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { canonicalJson, canonicalJsonPretty, rawItemJson } from './canonical-json.js';
+import { fileSystemError } from '../errors.js';
 import { PortableExportError } from './errors.js';
 import { SortPool, type ExternalSorter } from './external-sort.js';
-import { LineWriter } from './lines.js';
+import { NODE_FILES, isMissing, onPath, type ExportFiles } from './files.js';
+import { LineWriter, readText } from './lines.js';
 import {
   MANIFEST_FILE,
   UNPARSED_FILE,
@@ -29,8 +37,10 @@ import {
   type RedactionProfile,
 } from './manifest.js';
 import { Redactor, REDACTION_PROFILES } from './redaction.js';
+import { isRestoreMarker, markerOf, readRestoreMarker, restoreInProgressError, type RestoreMarker } from './restore-marker.js';
+import { scanTable } from './scan.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, exportFileName, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
-import { validateExport, type ValidationResult } from './validate.js';
+import { manifestFiles, validateExport, type ValidationResult } from './validate.js';
 
 /** ElectroDB's default identifier attributes (entity name and model version). */
 export const ELECTRO_ENTITY_ATTRIBUTE = '__edb_e__';
@@ -74,7 +84,10 @@ export interface ExportOptions {
   consistentRead?: boolean;
   /** `none` (default, restore-grade) or `pii` (pseudonymized personal data, not restorable by default). */
   redaction?: RedactionProfile;
-  /** Replace an existing export in outDir (default false: refuse a non-empty directory). */
+  /**
+   * Replace a previous export in outDir (default false: refuse a non-empty directory). Only the
+   * files its manifest lists are removed; a directory without an export manifest is refused.
+   */
   overwrite?: boolean;
   /** Validate the written export (default true); findings are returned, not thrown. */
   validate?: boolean;
@@ -84,6 +97,10 @@ export interface ExportOptions {
   sortMemoryBytes?: number;
   registry?: ExportRegistry;
   now?: () => Date;
+  /** Stops the export (e.g. on SIGINT): the scan is aborted, everything written so far removed, and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** @internal The file operations (tests simulate a full disk or a read-only mount). */
+  files?: ExportFiles;
 }
 
 export interface ExportResult {
@@ -111,6 +128,8 @@ interface ScanContext {
   droppedAttributes: Map<string, number>;
   knownFields: Map<EntityName, Set<string>>;
   redactor: Redactor;
+  tableName: string;
+  now: () => Date;
 }
 
 /** A DynamoDB number JavaScript cannot represent exactly; kept as its decimal string. */
@@ -144,32 +163,114 @@ function schemaFields(entity: EntityName): Set<string> {
   return new Set(Object.entries(attributes).map(([name, definition]) => definition.field ?? name));
 }
 
-async function assertUsableOutDir(outDir: string, overwrite: boolean): Promise<void> {
-  let entries: string[] = [];
+/** Reads a previous export's manifest, or null when there is none that lists files. */
+async function previousManifest(outDir: string, files: ExportFiles): Promise<ExportManifest | null> {
   try {
-    const info = await stat(outDir);
-    if (!info.isDirectory()) throw new PortableExportError('OUTPUT_NOT_EMPTY', `${outDir} exists and is not a directory`, { outDir });
-    entries = await readdir(outDir);
+    const manifest = JSON.parse(await readText(join(outDir, MANIFEST_FILE), files)) as ExportManifest;
+    return manifest !== null && typeof manifest === 'object' && typeof manifest.entities === 'object' && manifest.entities !== null ? manifest : null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(outDir, { recursive: true });
-      return;
-    }
+    if (error instanceof SyntaxError) return null;
     throw error;
   }
-  if (entries.length === 0) return;
+}
+
+function listed(entries: string[]): string {
+  return `${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}`;
+}
+
+/**
+ * Makes outDir ready: created when missing (`created: true`), accepted when empty, and with
+ * `overwrite` emptied of a previous export's own files only: its manifest first (a crash then
+ * leaves no directory that looks complete), then each file that manifest lists. Refused: a
+ * directory with other content and no manifest, a manifest listing something that is not a
+ * regular file, and a file this export would write that the old manifest does not list.
+ */
+async function prepareOutDir(outDir: string, overwrite: boolean, willWrite: readonly string[], files: ExportFiles): Promise<{ created: boolean }> {
+  let entries: string[];
+  try {
+    const info = await stat(outDir);
+    if (!info.isDirectory()) throw new PortableExportError('OUTPUT_NOT_EMPTY', `${outDir} exists and is not a directory: choose a directory for the export`, { outDir });
+    entries = await readdir(outDir);
+  } catch (error) {
+    if (error instanceof PortableExportError) throw error;
+    if (!isMissing(error)) throw fileSystemError(error, outDir, 'read the output directory');
+    await onPath(outDir, 'create the output directory', () => files.mkdir(outDir));
+    return { created: true };
+  }
+  if (entries.length === 0) return { created: false };
+  const manifest = entries.includes(MANIFEST_FILE) ? await previousManifest(outDir, files) : null;
+  if (!manifest) {
+    throw new PortableExportError(
+      'OUTPUT_NOT_EMPTY',
+      `${outDir} is not empty (${listed(entries)}) and holds no export (no readable ${MANIFEST_FILE}), so nothing in it may be replaced: choose a new or empty directory`,
+      { outDir, entries: entries.slice(0, 20), holdsExport: false },
+    );
+  }
   if (!overwrite) {
     throw new PortableExportError(
       'OUTPUT_NOT_EMPTY',
-      `${outDir} is not empty (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', …' : ''}): choose a new directory or pass overwrite to replace the export in it`,
-      { outDir, entries: entries.slice(0, 20) },
+      `${outDir} already holds an export (${listed(entries)}): choose a new directory or pass overwrite to replace the export in it`,
+      { outDir, entries: entries.slice(0, 20), holdsExport: true },
     );
   }
-  // Remove the manifest first: a crash half-way leaves a directory that never validates.
-  await rm(join(outDir, MANIFEST_FILE), { force: true });
-  for (const name of entries) {
-    if (name.endsWith('.jsonl') || name.startsWith('.export-tmp-')) await rm(join(outDir, name), { recursive: true, force: true });
+  const previous = manifestFiles(manifest).filter((name) => entries.includes(name));
+  for (const name of previous) {
+    const info = await onPath(join(outDir, name), 'read', () => lstat(join(outDir, name)));
+    if (!info.isFile()) {
+      throw new PortableExportError('OUTPUT_NOT_EMPTY', `The previous export in ${outDir} lists ${name}, which is not a regular file: nothing was replaced; remove it yourself or choose a new directory`, { outDir, entry: name });
+    }
   }
+  const foreign = willWrite.filter((name) => name !== MANIFEST_FILE && entries.includes(name) && !previous.includes(name));
+  if (foreign.length > 0) {
+    throw new PortableExportError(
+      'OUTPUT_NOT_EMPTY',
+      `${outDir} holds ${listed(foreign)}, which the previous export's manifest does not list: nothing was replaced; move ${foreign.length === 1 ? 'it' : 'them'} away or choose a new directory`,
+      { outDir, entries: foreign },
+    );
+  }
+  await onPath(join(outDir, MANIFEST_FILE), 'remove', () => rm(join(outDir, MANIFEST_FILE), { force: true }));
+  for (const name of previous) await onPath(join(outDir, name), 'remove', () => rm(join(outDir, name), { force: true }));
+  return { created: false };
+}
+
+/** What this export has written, so that a failure or an abort removes exactly that. */
+class ExportOutput {
+  private readonly written: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    private readonly createdDir: boolean,
+    readonly files: ExportFiles,
+  ) {}
+
+  /** A new file in the output directory, to be removed if the export does not finish. */
+  async create(name: string): Promise<LineWriter> {
+    const writer = await LineWriter.create(join(this.dir, name), this.files);
+    this.written.push(writer.path);
+    return writer;
+  }
+
+  /** Best effort: a cleanup failure must not hide why the export failed. */
+  async remove(pool: SortPool): Promise<void> {
+    await pool.cleanup().catch(() => undefined);
+    for (const path of this.written) await rm(path, { force: true }).catch(() => undefined);
+    if (this.createdDir) await rmdir(this.dir).catch(() => undefined);
+  }
+}
+
+async function refuseRestoreInProgress(client: DynamoDBClient, tableName: string, now: () => Date): Promise<void> {
+  let marker: RestoreMarker | null;
+  try {
+    marker = await readRestoreMarker(client, tableName);
+  } catch (error) {
+    throw tableNotFound(error, tableName) ?? error;
+  }
+  if (marker) throw restoreInProgressError(tableName, marker, now(), 'Not exported: ');
+}
+
+function tableNotFound(error: unknown, tableName: string): PortableExportError | undefined {
+  if ((error as { name?: string }).name !== 'ResourceNotFoundException') return undefined;
+  return new PortableExportError('TABLE_NOT_FOUND', `Table ${tableName} does not exist (check the table name and region)`, { tableName }, { cause: error });
 }
 
 function createProgressReporter(option: ExportOptions['progress'], started: number): (phase: ExportProgress['phase'], scanned: number, written: number, force?: boolean) => void {
@@ -195,6 +296,10 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
     const key = `${String(item[TABLE_KEYS.pk])}\u0000${String(item[TABLE_KEYS.sk])}`;
     await context.unparsedSorter.add(key, canonicalJson({ reason, detail, item: JSON.parse(rawItemJson(item)) as unknown }));
   };
+  if (isRestoreMarker(item)) {
+    // An import claimed the table after the export started: what follows is not a copy of anything.
+    throw restoreInProgressError(context.tableName, markerOf(item), context.now(), 'Export stopped: ');
+  }
   if (mayHoldUnsafeNumbers && containsUnsafeNumber(item)) return unparsed('UNSAFE_NUMBER');
   const entityName = item[ELECTRO_ENTITY_ATTRIBUTE];
   if (typeof entityName !== 'string' || typeof item[ELECTRO_VERSION_ATTRIBUTE] !== 'string') return unparsed('NOT_ELECTRODB_ITEM');
@@ -240,34 +345,14 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
   await context.sorters.get(name)!.add(id, canonicalJson(redacted));
 }
 
-async function scanSegment(
-  documentClient: DynamoDBDocumentClient,
-  options: { tableName: string; segment: number; totalSegments: number; pageSize?: number; consistentRead: boolean },
-  onItems: (items: Record<string, unknown>[]) => Promise<void>,
-): Promise<void> {
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page: ScanCommandOutput = await documentClient.send(
-      new ScanCommand({
-        TableName: options.tableName,
-        Segment: options.segment,
-        TotalSegments: options.totalSegments,
-        ExclusiveStartKey: exclusiveStartKey,
-        ConsistentRead: options.consistentRead,
-        Limit: options.pageSize,
-      }),
-    );
-    await onItems((page.Items ?? []) as Record<string, unknown>[]);
-    exclusiveStartKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-  } while (exclusiveStartKey);
-}
-
 export async function exportExecutionData(options: ExportOptions): Promise<ExportResult> {
   const registry = options.registry ?? REGISTRY;
   const segments = options.segments ?? 4;
   const consistentRead = options.consistentRead ?? true;
   const redaction = options.redaction ?? 'none';
   const now = options.now ?? (() => new Date());
+  const files = options.files ?? NODE_FILES;
+  const { signal } = options;
   if (!Number.isInteger(segments) || segments < 1 || segments > 64) {
     throw new PortableExportError('INVALID_OPTIONS', `segments must be an integer from 1 to 64; got ${String(segments)}`, { field: 'segments' });
   }
@@ -277,8 +362,14 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     });
   }
   if (!options.tableName) throw new PortableExportError('INVALID_OPTIONS', 'tableName is required', { field: 'tableName' });
+  signal?.throwIfAborted();
+  // Nothing is written before the table is known to exist and to hold no restore in progress.
+  await refuseRestoreInProgress(options.client, options.tableName, now);
+  const durable = durableEntries(registry);
   const outDir = resolve(options.outDir);
-  await assertUsableOutDir(outDir, options.overwrite ?? false);
+  const willWrite = [...durable.map(exportFileName), UNPARSED_FILE, MANIFEST_FILE];
+  const { created } = await prepareOutDir(outDir, options.overwrite ?? false, willWrite, files);
+  const output = new ExportOutput(outDir, created, files);
 
   const started = Date.now();
   const report = createProgressReporter(options.progress, started);
@@ -293,9 +384,7 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
       },
     },
   });
-  const pool = new SortPool(join(outDir, `.export-tmp-${randomBytes(4).toString('hex')}`), options.sortMemoryBytes);
-  await pool.prepare();
-  const durable = durableEntries(registry);
+  const pool = new SortPool(join(outDir, `.export-tmp-${randomBytes(4).toString('hex')}`), options.sortMemoryBytes, files);
   const context: ScanContext = {
     service,
     registry,
@@ -306,30 +395,25 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     droppedAttributes: new Map(),
     knownFields: new Map(durable.map((entry) => [entry.entity, schemaFields(entry.entity)])),
     redactor: new Redactor(redaction),
+    tableName: options.tableName,
+    now,
   };
 
+  let result: ExportResult;
   try {
+    await pool.prepare();
     let scannedItems = 0;
     const scanStartedAt = now().toISOString();
     try {
-      await Promise.all(
-        Array.from({ length: segments }, (_, segment) =>
-          scanSegment(documentClient, { tableName: options.tableName, segment, totalSegments: segments, pageSize: options.pageSize, consistentRead }, async (items) => {
-            // Pages are unmarshalled whole before this runs; only walk items when a marker was made.
-            const mayHoldUnsafeNumbers = unsafeNumbers > 0;
-            for (const item of items) await handleItem(context, item, mayHoldUnsafeNumbers);
-            scannedItems += items.length;
-            report('scan', scannedItems, 0);
-          }),
-        ),
-      );
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-        throw new PortableExportError('TABLE_NOT_FOUND', `Table ${options.tableName} does not exist (check the table name and region)`, {
-          tableName: options.tableName,
-        }, { cause: error });
+      for await (const items of scanTable(documentClient, { tableName: options.tableName, segments, pageSize: options.pageSize, consistentRead, signal })) {
+        // Pages are unmarshalled whole before they arrive here; only walk items when a marker was made.
+        const mayHoldUnsafeNumbers = unsafeNumbers > 0;
+        for (const item of items) await handleItem(context, item, mayHoldUnsafeNumbers);
+        scannedItems += items.length;
+        report('scan', scannedItems, 0);
       }
-      throw error;
+    } catch (error) {
+      throw tableNotFound(error, options.tableName) ?? error;
     }
     const scanFinishedAt = now().toISOString();
     report('scan', scannedItems, 0, true);
@@ -339,12 +423,13 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     const entities: Record<string, ManifestEntity> = {};
     for (const entry of durable) {
       const file = exportFileName(entry);
-      const writer = await LineWriter.create(join(outDir, file));
+      const writer = await output.create(file);
       try {
         for await (const row of context.sorters.get(entry.entity)!.sorted()) {
           await writer.write(row.line);
           writtenRows += 1;
           report('write', scannedItems, writtenRows);
+          if (writtenRows % 1024 === 0) signal?.throwIfAborted();
         }
       } catch (error) {
         await writer.abort();
@@ -357,8 +442,13 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     const unparsedCount = [...context.unparsedByReason.values()].reduce((sum, n) => sum + n, 0);
     let unparsedSha: string | null = null;
     if (unparsedCount > 0) {
-      const writer = await LineWriter.create(join(outDir, UNPARSED_FILE));
-      for await (const row of context.unparsedSorter.sorted()) await writer.write(row.line);
+      const writer = await output.create(UNPARSED_FILE);
+      try {
+        for await (const row of context.unparsedSorter.sorted()) await writer.write(row.line);
+      } catch (error) {
+        await writer.abort();
+        throw error;
+      }
       unparsedSha = (await writer.close()).sha256;
     }
 
@@ -394,12 +484,15 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
       },
       dropped_attributes: Object.fromEntries(context.droppedAttributes),
     };
-    const manifestPath = join(outDir, MANIFEST_FILE);
-    await writeFile(manifestPath, canonicalJsonPretty(manifest), 'utf8');
+    signal?.throwIfAborted();
+    // Last: a directory with a manifest is a finished export.
+    const manifestWriter = await output.create(MANIFEST_FILE);
+    await manifestWriter.write(canonicalJsonPretty(manifest).replace(/\n$/, ''));
+    await manifestWriter.close();
 
-    const result: ExportResult = {
+    result = {
       outDir,
-      manifestPath,
+      manifestPath: manifestWriter.path,
       manifest,
       counts: Object.fromEntries(Object.entries(entities).map(([name, value]) => [name, value.rows])),
       scannedItems,
@@ -407,13 +500,17 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
       omitted,
       sortSpills: pool.spills,
     };
-    if (options.validate ?? true) {
-      report('validate', scannedItems, writtenRows, true);
-      result.validation = await validateExport(outDir, { registry });
-    }
-    report('done', scannedItems, writtenRows, true);
-    return result;
-  } finally {
-    await pool.cleanup();
+  } catch (error) {
+    await output.remove(pool);
+    throw error;
   }
+  // A leftover would show up as a stray file in the validation below.
+  await pool.cleanup().catch(() => undefined);
+  const writtenRows = Object.values(result.counts).reduce((sum, n) => sum + n, 0);
+  if (options.validate ?? true) {
+    report('validate', result.scannedItems, writtenRows, true);
+    result.validation = await validateExport(outDir, { registry, files });
+  }
+  report('done', result.scannedItems, writtenRows, true);
+  return result;
 }

@@ -10,9 +10,10 @@
  * i.e. Postgres `COLLATE "C"` and `sort` with LC_ALL=C. Equal keys are ordered by line.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { NODE_FILES, onPath, type ExportFiles } from './files.js';
 import { LineWriter } from './lines.js';
 
 export interface SortedRow {
@@ -38,6 +39,7 @@ export class SortPool {
     readonly tmpDir: string,
     /** Byte budget for all buffered rows together (strings counted as 2 bytes per character). */
     readonly maxBufferedBytes: number = 64 * 1024 * 1024,
+    readonly files: ExportFiles = NODE_FILES,
   ) {}
 
   sorter(name: string): ExternalSorter {
@@ -72,7 +74,7 @@ export class SortPool {
   }
 
   async prepare(): Promise<void> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await onPath(this.tmpDir, 'create', () => this.files.mkdir(this.tmpDir));
   }
 
   async cleanup(): Promise<void> {
@@ -117,13 +119,15 @@ export class ExternalSorter {
     const path = this.pool.nextRunPath(this.name);
     this.runs.push(path);
     this.pool.spills += 1;
-    const writer = await LineWriter.create(path);
+    const writer = await LineWriter.create(path, this.pool.files);
     try {
       // JSON-encoded keys never contain a raw tab, so the first tab ends the key.
       for (const row of rows) await writer.write(`${JSON.stringify(row.key)}\t${row.line}`);
-    } finally {
-      await writer.close();
+    } catch (error) {
+      await writer.abort();
+      throw error;
     }
+    await writer.close();
   }
 
   /** All rows in key order: the in-memory buffer merged with every spilled run. */

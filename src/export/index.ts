@@ -5,10 +5,22 @@
  * PortableExportError with a stable `code`.
  */
 export { exportExecutionData, UNPARSED_REASONS, type ExportOptions, type ExportProgress, type ExportResult, type UnparsedReason } from './export.js';
-export { validateExport, formatFinding, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationResult } from './validate.js';
+export {
+  validateExport,
+  formatFinding,
+  FINDING_CODES,
+  type Finding,
+  type FindingCode,
+  type FindingSeverity,
+  type ValidateOptions,
+  type ValidationResult,
+} from './validate.js';
 export {
   importExecutionData,
+  abandonImport,
   countTableItems,
+  RESTORE_MARKER_COUNT,
+  type AbandonImportOptions,
   type ImportOptions,
   type ImportProgress,
   type ImportResult,
@@ -17,7 +29,12 @@ export {
 export {
   generatePostgresDdl,
   loadExportIntoPostgres,
+  pgColumnType,
+  pgConstraints,
+  pgTableName,
   type DdlOptions,
+  type PgConstraint,
+  type PgType,
   type PostgresLike,
   type PostgresLoadOptions,
   type PostgresLoadResult,
@@ -30,17 +47,28 @@ export {
   registryEntries,
   entryByExportName,
   exportFileName,
+  foreignKeys,
+  requiredColumns,
+  enumColumns,
   type ColumnSpec,
   type ColumnType,
   type EntityRegistryEntry,
   type ExportRegistry,
   type ForeignKey,
   type Persistence,
-  type PgType,
   type RedactedColumn,
   type Retention,
 } from './registry.js';
 export { MANIFEST_FILE, UNPARSED_FILE, type ExportManifest, type ManifestEntity, type ManifestOmission, type RedactionProfile } from './manifest.js';
 export { PortableExportError, isPortableExportError, PORTABLE_EXPORT_ERROR_CODES, type PortableExportErrorCode } from './errors.js';
-export { batchPutWithRetry, type BatchPutEntity, type BatchPutOptions, type BatchPutResult } from './batch-write.js';
+export {
+  batchPutWithRetry,
+  batchDeleteWithRetry,
+  type BatchDeleteEntity,
+  type BatchPutEntity,
+  type BatchPutOptions,
+  type BatchPutResult,
+} from './batch-write.js';
 export { canonicalJson } from './canonical-json.js';
+export { readRestoreMarker, describeRestore, RESTORE_LEASE_MS, type RestoreMarker } from './restore-marker.js';
+export { scanTable, tableHoldsItems, type ScanTableOptions, type ScannedItem } from './scan.js';

@@ -3,13 +3,13 @@
  * as a whole, so export, validation, import and the Postgres load stay flat as the table grows.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { fileSystemError } from '../errors.js';
+import { NODE_FILES, onPath, type ExportFiles, type WritableFile } from './files.js';
 
 const FLUSH_BYTES = 1 << 20;
 
-/** Appends lines to a file, hashing what it writes; call close() to flush. */
+/** Appends lines to a new file, hashing what it writes; call close() to flush. Failures are typed (files.ts). */
 export class LineWriter {
   private buffer: string[] = [];
   private bufferedChars = 0;
@@ -18,12 +18,13 @@ export class LineWriter {
   bytes = 0;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: WritableFile,
     readonly path: string,
   ) {}
 
-  static async create(path: string): Promise<LineWriter> {
-    return new LineWriter(await open(path, 'w'), path);
+  /** Creates `path`, which must not exist yet. */
+  static async create(path: string, files: ExportFiles = NODE_FILES): Promise<LineWriter> {
+    return new LineWriter(await onPath(path, 'create', () => files.create(path)), path);
   }
 
   async write(line: string): Promise<void> {
@@ -40,13 +41,13 @@ export class LineWriter {
     this.bufferedChars = 0;
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    await this.handle.write(chunk);
+    await onPath(this.path, 'write', () => this.handle.write(chunk));
   }
 
   /** Flushes, closes and returns the SHA-256 (hex) of everything written. */
   async close(): Promise<{ sha256: string; lines: number; bytes: number }> {
     await this.flush();
-    await this.handle.close();
+    await onPath(this.path, 'write', () => this.handle.close());
     return { sha256: this.hash.digest('hex'), lines: this.lines, bytes: this.bytes };
   }
 
@@ -69,14 +70,14 @@ export interface LineReadSummary {
  * Reads a file line by line (1-based line numbers), hashing the raw bytes as they stream by.
  * The summary is available once iteration has finished.
  */
-export async function* readLines(path: string, summary?: Partial<LineReadSummary>): AsyncGenerator<{ line: string; lineNumber: number }> {
+export async function* readLines(path: string, summary?: Partial<LineReadSummary>, files: ExportFiles = NODE_FILES): AsyncGenerator<{ line: string; lineNumber: number }> {
   const hash = createHash('sha256');
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let lineNumber = 0;
   let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
-    const buffer = chunk as Buffer;
+  for await (const chunk of readChunks(path, files)) {
+    const buffer = chunk;
     hash.update(buffer);
     bytes += buffer.length;
     pending += decoder.write(buffer);
@@ -105,8 +106,25 @@ export async function* readLines(path: string, summary?: Partial<LineReadSummary
 }
 
 /** SHA-256 of a whole file, streamed. */
-export async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string, files: ExportFiles = NODE_FILES): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of readChunks(path, files)) hash.update(chunk);
   return hash.digest('hex');
+}
+
+/** A whole (small) file as text, e.g. the manifest. */
+export async function readText(path: string, files: ExportFiles = NODE_FILES): Promise<string> {
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  for await (const chunk of readChunks(path, files)) text += decoder.write(Buffer.from(chunk));
+  return text + decoder.end();
+}
+
+/** The file's bytes; a failure to read is the typed error naming the path. */
+async function* readChunks(path: string, files: ExportFiles): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of files.read(path)) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+  } catch (error) {
+    throw fileSystemError(error, path, 'read');
+  }
 }

@@ -2,8 +2,9 @@
  * manifest.json: what an export contains and how to check it. Written last, so an export
  * directory without a manifest is an unfinished export and never validates.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { NODE_FILES, type ExportFiles } from './files.js';
+import { readText } from './lines.js';
 import type { RedactionMethod } from './registry.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -65,6 +66,7 @@ export interface ExportManifest {
   dropped_attributes: Record<string, number>;
 }
 
-export async function readManifestText(dir: string): Promise<string> {
-  return readFile(join(dir, MANIFEST_FILE), 'utf8');
+/** The manifest's text; a missing manifest is PATH_NOT_FOUND, other failures typed as well (files.ts). */
+export async function readManifestText(dir: string, files: ExportFiles = NODE_FILES): Promise<string> {
+  return readText(join(dir, MANIFEST_FILE), files);
 }

@@ -4,13 +4,39 @@
  * This is the contract of the export format, written out on purpose rather than derived from the
  * ElectroDB schemas: a schema change must not silently change the files a restore or a Postgres
  * migration depends on. test/export/registry.test.ts cross-checks every entry against the
- * schemas (columns, required flags, enum values, and every attribute whose validator only accepts
- * IDs of one entity must be declared as a foreign key), so drift fails the build instead.
+ * schemas (columns, required flags, enum values, each column's rule against the attribute's
+ * validator, and every attribute whose validator only accepts IDs of one entity must be declared
+ * as a foreign key), so drift fails the build instead.
+ *
+ * Each column names the value rule its values obey (src/formats.ts; IDs: src/ids.ts), so the
+ * validator, the Postgres CHECK constraints and the entities judge a value alike. Everything else
+ * (foreign keys, required and enum columns, Postgres names and types) is derived by functions.
  *
  * Column order is the schema's attribute order (used for DDL and documentation); the JSONL files
  * themselves use sorted keys (see canonical-json.ts).
  */
-import { ID_PATTERNS, SESSION_ID_PATTERN, type IdKind } from '../ids.js';
+import { ID_PATTERNS, ID_PREFIXES, SESSION_ID_PATTERN, isId, type IdKind } from '../ids.js';
+import {
+  AUDIT_ACTION,
+  BOOLEAN,
+  CALENDAR_DATE,
+  CONTENT_TYPE,
+  EMAIL,
+  EPOCH_SECONDS,
+  GIT_COMMIT,
+  KIND,
+  LINKS,
+  S3_BUCKET,
+  SHA256_HEX,
+  SIZE_BYTES,
+  TAGS,
+  TEXT,
+  TIMESTAMP,
+  TIME_ZONE,
+  VERSION,
+  WORKER_ID,
+  type ValueRule,
+} from '../formats.js';
 import {
   AUDITED_ENTITY_TYPES,
   ASSISTANT_JOB_STATUSES,
@@ -34,7 +60,7 @@ export const SCHEMA_VERSION = 'dataops.execution.v1';
  */
 export type Persistence = 'durable' | 'ephemeral' | 'derived';
 
-/** Logical column types; each maps to one JSON shape, one validator check and one Postgres type. */
+/** Logical column types: each is one JSON shape (the validator) and one Postgres type (postgres.ts). */
 export type ColumnType =
   | 'id' // the entity's own ID (string)
   | 'ref' // an ID of another (or the same) entity (string)
@@ -49,25 +75,24 @@ export type ColumnType =
   | 'text_list' // string[]
   | 'json'; // any JSON value (objects, lists of maps)
 
-export type PgType = 'text' | 'timestamptz' | 'date' | 'integer' | 'bigint' | 'boolean' | 'text[]' | 'jsonb';
-
 export interface ColumnSpec {
   readonly name: string;
   readonly type: ColumnType;
   readonly required: boolean;
-  readonly pgType: PgType;
+  /** The rule every value obeys (for lists: the whole list); absent for enums (their values are the rule) and free-form JSON. */
+  readonly rule?: ValueRule<unknown>;
+  /** For lists: the rule of every element. */
+  readonly itemRule?: ValueRule<unknown>;
   /** For ref / ref_list: the entity the ID belongs to. */
   readonly references?: EntityName;
   /** For enum: the allowed values. */
   readonly enumValues?: readonly string[];
-  /** For id: the pattern the entity's own ID follows. */
-  readonly pattern?: RegExp;
 }
 
 export interface ForeignKey {
   readonly column: string;
   readonly references: EntityName;
-  /** Absent/null allowed (the column is optional). */
+  /** Absent allowed (the column is optional). */
   readonly nullable: boolean;
   /** True for a list of IDs (e.g. notification.dismissed_by): every element must resolve. */
   readonly many: boolean;
@@ -92,7 +117,7 @@ export interface Retention {
 export interface EntityRegistryEntry {
   /** The ElectroDB entity name (key of service.entities). */
   readonly entity: EntityName;
-  /** File base name in an export (`<exportName>.jsonl`) and manifest key; plural, as in docs/schema.md. */
+  /** File base name in an export (`<exportName>.jsonl`), manifest key and Postgres table; plural, as in docs/schema.md. */
   readonly exportName: string;
   readonly persistence: Persistence;
   /** Why a non-durable entity is left out of the export (written to the manifest). */
@@ -101,75 +126,67 @@ export interface EntityRegistryEntry {
   readonly derivedFrom?: EntityName;
   readonly primaryKey: string;
   readonly columns: readonly ColumnSpec[];
-  readonly foreignKeys: readonly ForeignKey[];
-  readonly enumColumns: Readonly<Record<string, readonly string[]>>;
-  readonly requiredColumns: readonly string[];
   /** Columns holding personal data, rewritten only when an export is made with the `pii` profile. */
   readonly redactedColumns: readonly RedactedColumn[];
   /** Column sets that are unique across the entity (besides the primary key). */
   readonly uniqueColumns: readonly (readonly string[])[];
   readonly retention: Retention;
-  /** Postgres table name: the export name (plural, which also avoids the reserved word "user"). */
-  readonly pgTable: string;
-  /** Postgres column types, by column (same information as columns[].pgType). */
-  readonly pgColumnTypes: Readonly<Record<string, PgType>>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Column constructors: keep the declarations below one line per column.
 
-const PG_BY_TYPE: Record<Exclude<ColumnType, 'integer'>, PgType> = {
-  id: 'text',
-  ref: 'text',
-  ref_list: 'text[]',
-  text: 'text',
-  enum: 'text',
-  timestamp: 'timestamptz',
-  date: 'date',
-  epoch_seconds: 'bigint',
-  boolean: 'boolean',
-  text_list: 'text[]',
-  json: 'jsonb',
-};
-
 type Req = 'required' | 'optional';
 const isReq = (req: Req) => req === 'required';
+type IdEntity = IdKind & EntityName;
+
+/** The ID rule of src/ids.ts as a value rule (same pattern, its own Postgres check). */
+function idRule(kind: IdKind): ValueRule<string> {
+  const pattern = ID_PATTERNS[kind];
+  return {
+    name: `${kind}_id`,
+    expected: `a ${kind} ID like ${ID_PREFIXES[kind]}_01J9Z8Q4X6V7W8Y9Z0A1B2C3D4`,
+    test: (value: unknown): value is string => isId(kind, value),
+    pgCheck: (name) => `"${name}" ~ '${pattern.source}'`,
+  };
+}
+
+const SESSION_ID: ValueRule<string> = {
+  name: 'session_id',
+  expected: 'a session ID: the 64 lower-case hex characters of a SHA-256',
+  test: (value: unknown): value is string => typeof value === 'string' && SESSION_ID_PATTERN.test(value),
+  pgCheck: (name) => `"${name}" ~ '${SESSION_ID_PATTERN.source}'`,
+};
 
 const c = {
-  id: (name: string, pattern: RegExp): ColumnSpec => ({ name, type: 'id', required: true, pgType: 'text', pattern }),
-  ref: (name: string, references: EntityName, req: Req): ColumnSpec => ({ name, type: 'ref', required: isReq(req), pgType: 'text', references }),
-  refList: (name: string, references: EntityName, req: Req): ColumnSpec => ({
+  id: (name: string, rule: ValueRule<unknown>): ColumnSpec => ({ name, type: 'id', required: true, rule }),
+  ref: (name: string, references: IdEntity, req: Req): ColumnSpec => ({ name, type: 'ref', required: isReq(req), references, rule: idRule(references) }),
+  refList: (name: string, references: IdEntity, req: Req): ColumnSpec => ({ name, type: 'ref_list', required: isReq(req), references, itemRule: idRule(references) }),
+  text: (name: string, rule: ValueRule<unknown>, req: Req): ColumnSpec => ({ name, type: 'text', required: isReq(req), rule }),
+  enum: (name: string, values: readonly string[], req: Req): ColumnSpec => ({ name, type: 'enum', required: isReq(req), enumValues: values }),
+  timestamp: (name: string, req: Req): ColumnSpec => ({ name, type: 'timestamp', required: isReq(req), rule: TIMESTAMP }),
+  date: (name: string, req: Req): ColumnSpec => ({ name, type: 'date', required: isReq(req), rule: CALENDAR_DATE }),
+  integer: (name: string, rule: ValueRule<unknown>, req: Req): ColumnSpec => ({ name, type: 'integer', required: isReq(req), rule }),
+  epoch: (name: string, req: Req): ColumnSpec => ({ name, type: 'epoch_seconds', required: isReq(req), rule: EPOCH_SECONDS }),
+  boolean: (name: string, req: Req): ColumnSpec => ({ name, type: 'boolean', required: isReq(req), rule: BOOLEAN }),
+  textList: (name: string, itemRule: ValueRule<unknown>, req: Req, rule?: ValueRule<unknown>): ColumnSpec => ({
     name,
-    type: 'ref_list',
+    type: 'text_list',
     required: isReq(req),
-    pgType: 'text[]',
-    references,
+    itemRule,
+    ...(rule ? { rule } : {}),
   }),
-  text: (name: string, req: Req): ColumnSpec => ({ name, type: 'text', required: isReq(req), pgType: 'text' }),
-  enum: (name: string, values: readonly string[], req: Req): ColumnSpec => ({
-    name,
-    type: 'enum',
-    required: isReq(req),
-    pgType: 'text',
-    enumValues: values,
-  }),
-  timestamp: (name: string, req: Req): ColumnSpec => ({ name, type: 'timestamp', required: isReq(req), pgType: PG_BY_TYPE.timestamp }),
-  date: (name: string, req: Req): ColumnSpec => ({ name, type: 'date', required: isReq(req), pgType: 'date' }),
-  integer: (name: string, req: Req, pgType: 'integer' | 'bigint' = 'integer'): ColumnSpec => ({ name, type: 'integer', required: isReq(req), pgType }),
-  epoch: (name: string, req: Req): ColumnSpec => ({ name, type: 'epoch_seconds', required: isReq(req), pgType: 'bigint' }),
-  boolean: (name: string, req: Req): ColumnSpec => ({ name, type: 'boolean', required: isReq(req), pgType: 'boolean' }),
-  textList: (name: string, req: Req): ColumnSpec => ({ name, type: 'text_list', required: isReq(req), pgType: 'text[]' }),
-  json: (name: string, req: Req): ColumnSpec => ({ name, type: 'json', required: isReq(req), pgType: 'jsonb' }),
+  json: (name: string, req: Req, rule?: ValueRule<unknown>): ColumnSpec => ({ name, type: 'json', required: isReq(req), ...(rule ? { rule } : {}) }),
 };
 
 const timestamps = [c.timestamp('created_at', 'required'), c.timestamp('updated_at', 'required')];
-const version = c.integer('version', 'required');
-const idOf = (kind: IdKind, name: string) => c.id(name, ID_PATTERNS[kind]);
-/** The user_email claim is keyed by the (lower-cased) address itself. */
-const EMAIL_PATTERN = /^[^\s@A-Z]+@[^\s@A-Z]+$/;
+const version = c.integer('version', VERSION, 'required');
+const ownId = (kind: IdEntity, name: string) => c.id(name, idRule(kind));
+const tags = c.textList('tags', TEXT.tag, 'required', TAGS);
 
 interface EntityDeclaration {
   entity: EntityName;
+  exportName: string;
   persistence: Persistence;
   omissionReason?: string;
   derivedFrom?: EntityName;
@@ -178,36 +195,17 @@ interface EntityDeclaration {
   redactedColumns?: RedactedColumn[];
   uniqueColumns?: string[][];
   retention: Retention;
-  pgTable: string;
 }
 
 function entry(declaration: EntityDeclaration): EntityRegistryEntry {
   const { columns } = declaration;
-  const names = columns.map((column) => column.name);
+  const names = columns.map((spec) => spec.name);
   if (new Set(names).size !== names.length) throw new Error(`registry: duplicate column in ${declaration.entity}`);
   if (!names.includes(declaration.primaryKey)) throw new Error(`registry: ${declaration.entity} primary key ${declaration.primaryKey} is not a column`);
   for (const redacted of declaration.redactedColumns ?? []) {
     if (!names.includes(redacted.column)) throw new Error(`registry: ${declaration.entity} redacts unknown column ${redacted.column}`);
   }
-  return {
-    entity: declaration.entity,
-    exportName: declaration.pgTable,
-    persistence: declaration.persistence,
-    omissionReason: declaration.omissionReason,
-    derivedFrom: declaration.derivedFrom,
-    primaryKey: declaration.primaryKey,
-    columns,
-    foreignKeys: columns
-      .filter((column) => column.references !== undefined)
-      .map((column) => ({ column: column.name, references: column.references!, nullable: !column.required, many: column.type === 'ref_list' })),
-    enumColumns: Object.fromEntries(columns.filter((column) => column.enumValues).map((column) => [column.name, column.enumValues!])),
-    requiredColumns: columns.filter((column) => column.required).map((column) => column.name),
-    redactedColumns: declaration.redactedColumns ?? [],
-    uniqueColumns: declaration.uniqueColumns ?? [],
-    retention: declaration.retention,
-    pgTable: declaration.pgTable,
-    pgColumnTypes: Object.fromEntries(columns.map((column) => [column.name, column.pgType])),
-  };
+  return { ...declaration, redactedColumns: declaration.redactedColumns ?? [], uniqueColumns: declaration.uniqueColumns ?? [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,13 +216,13 @@ export const EXPORT_REGISTRY = {
     entity: 'user',
     persistence: 'durable',
     primaryKey: 'user_id',
-    pgTable: 'users',
+    exportName: 'users',
     columns: [
-      idOf('user', 'user_id'),
-      c.text('email', 'required'),
-      c.text('display_name', 'required'),
+      ownId('user', 'user_id'),
+      c.text('email', EMAIL, 'required'),
+      c.text('display_name', TEXT.short, 'required'),
       c.enum('role', USER_ROLES, 'required'),
-      c.text('timezone', 'required'),
+      c.text('timezone', TIME_ZONE, 'required'),
       c.enum('status', USER_STATUSES, 'required'),
       ...timestamps,
       version,
@@ -242,27 +240,27 @@ export const EXPORT_REGISTRY = {
     derivedFrom: 'user',
     omissionReason: 'derived: the e-mail uniqueness claim of each user; the import rebuilds it from user.email',
     primaryKey: 'email',
-    pgTable: 'user_emails',
-    columns: [c.id('email', EMAIL_PATTERN), c.ref('user_id', 'user', 'required'), c.timestamp('created_at', 'required')],
+    exportName: 'user_emails',
+    columns: [c.id('email', EMAIL), c.ref('user_id', 'user', 'required'), c.timestamp('created_at', 'required')],
     retention: { policy: 'with_parent', note: 'Lives exactly as long as its user (written and deleted in the same transaction).' },
   }),
   bundle: entry({
     entity: 'bundle',
     persistence: 'durable',
     primaryKey: 'bundle_id',
-    pgTable: 'bundles',
+    exportName: 'bundles',
     columns: [
-      idOf('bundle', 'bundle_id'),
-      c.text('title', 'required'),
-      c.text('description', 'optional'),
+      ownId('bundle', 'bundle_id'),
+      c.text('title', TEXT.title, 'required'),
+      c.text('description', TEXT.description, 'optional'),
       c.enum('stage', BUNDLE_STAGES, 'required'),
       c.enum('status', BUNDLE_STATUSES, 'required'),
       c.ref('owner_id', 'user', 'required'),
       c.ref('template_instance_id', 'template_instance', 'optional'),
       c.date('anchor_date', 'optional'),
-      c.json('links', 'required'),
-      c.textList('tags', 'required'),
-      c.text('emoji', 'optional'),
+      c.json('links', 'required', LINKS),
+      tags,
+      c.text('emoji', TEXT.emoji, 'optional'),
       c.ref('created_by', 'user', 'required'),
       ...timestamps,
       version,
@@ -273,16 +271,16 @@ export const EXPORT_REGISTRY = {
     entity: 'template_instance',
     persistence: 'durable',
     primaryKey: 'template_instance_id',
-    pgTable: 'template_instances',
+    exportName: 'template_instances',
     columns: [
-      idOf('template_instance', 'template_instance_id'),
-      c.text('template_id', 'required'),
-      c.text('template_version', 'required'),
+      ownId('template_instance', 'template_instance_id'),
+      c.text('template_id', TEXT.url, 'required'),
+      c.text('template_version', GIT_COMMIT, 'required'),
       c.ref('bundle_id', 'bundle', 'required'),
       c.date('anchor_date', 'required'),
       c.ref('instantiated_by', 'user', 'required'),
       c.timestamp('instantiated_at', 'required'),
-      c.textList('task_refs', 'required'),
+      c.textList('task_refs', TEXT.short, 'required'),
     ],
     retention: { policy: 'with_parent', note: 'Kept with its bundle.' },
   }),
@@ -290,17 +288,17 @@ export const EXPORT_REGISTRY = {
     entity: 'recurring_schedule',
     persistence: 'durable',
     primaryKey: 'schedule_id',
-    pgTable: 'recurring_schedules',
+    exportName: 'recurring_schedules',
     columns: [
-      idOf('recurring_schedule', 'schedule_id'),
-      c.text('title', 'required'),
-      c.text('cron', 'required'),
-      c.text('time_zone', 'required'),
+      ownId('recurring_schedule', 'schedule_id'),
+      c.text('title', TEXT.title, 'required'),
+      c.text('cron', TEXT.cron, 'required'),
+      c.text('time_zone', TIME_ZONE, 'required'),
       c.ref('assignee_id', 'user', 'optional'),
       c.ref('bundle_id', 'bundle', 'optional'),
-      c.text('description', 'optional'),
-      c.textList('tags', 'required'),
-      c.text('instructions_url', 'optional'),
+      c.text('description', TEXT.description, 'optional'),
+      tags,
+      c.text('instructions_url', TEXT.url, 'optional'),
       c.boolean('enabled', 'required'),
       c.timestamp('next_run_at', 'required'),
       c.timestamp('last_run_at', 'optional'),
@@ -314,31 +312,31 @@ export const EXPORT_REGISTRY = {
     entity: 'task',
     persistence: 'durable',
     primaryKey: 'task_id',
-    pgTable: 'tasks',
+    exportName: 'tasks',
     columns: [
-      idOf('task', 'task_id'),
-      c.text('title', 'required'),
-      c.text('description', 'optional'),
+      ownId('task', 'task_id'),
+      c.text('title', TEXT.title, 'required'),
+      c.text('description', TEXT.description, 'optional'),
       c.enum('status', TASK_STATUSES, 'required'),
       c.ref('assignee_id', 'user', 'optional'),
       c.ref('bundle_id', 'bundle', 'optional'),
       c.ref('parent_task_id', 'task', 'optional'),
       c.ref('template_instance_id', 'template_instance', 'optional'),
-      c.text('template_task_ref', 'optional'),
+      c.text('template_task_ref', TEXT.short, 'optional'),
       c.ref('recurring_schedule_id', 'recurring_schedule', 'optional'),
       c.date('occurrence_date', 'optional'),
       c.date('due_date', 'optional'),
       c.enum('source', TASK_SOURCES, 'required'),
-      c.text('required_link_name', 'optional'),
-      c.text('link', 'optional'),
+      c.text('required_link_name', TEXT.short, 'optional'),
+      c.text('link', TEXT.url, 'optional'),
       c.boolean('requires_file', 'required'),
       c.enum('stage_on_complete', BUNDLE_STAGES, 'optional'),
-      c.text('instructions_url', 'optional'),
-      c.text('comment', 'optional'),
-      c.text('waiting_for', 'optional'),
+      c.text('instructions_url', TEXT.url, 'optional'),
+      c.text('comment', TEXT.comment, 'optional'),
+      c.text('waiting_for', TEXT.short, 'optional'),
       c.timestamp('follow_up_at', 'optional'),
       c.timestamp('completed_at', 'optional'),
-      c.textList('tags', 'required'),
+      tags,
       c.ref('created_by', 'user', 'required'),
       ...timestamps,
       version,
@@ -349,15 +347,15 @@ export const EXPORT_REGISTRY = {
     entity: 'task_transition',
     persistence: 'durable',
     primaryKey: 'transition_id',
-    pgTable: 'task_transitions',
+    exportName: 'task_transitions',
     columns: [
-      idOf('task_transition', 'transition_id'),
+      ownId('task_transition', 'transition_id'),
       c.ref('task_id', 'task', 'required'),
       c.enum('from_status', TASK_STATUSES, 'required'),
       c.enum('to_status', TASK_STATUSES, 'required'),
       c.ref('actor_id', 'user', 'required'),
       c.timestamp('at', 'required'),
-      c.text('note', 'optional'),
+      c.text('note', TEXT.note, 'optional'),
     ],
     retention: { policy: 'with_parent', note: 'Append-only status history, kept as long as its task.' },
   }),
@@ -365,19 +363,19 @@ export const EXPORT_REGISTRY = {
     entity: 'file',
     persistence: 'durable',
     primaryKey: 'file_id',
-    pgTable: 'files',
+    exportName: 'files',
     columns: [
-      idOf('file', 'file_id'),
+      ownId('file', 'file_id'),
       c.ref('task_id', 'task', 'required'),
       c.ref('bundle_id', 'bundle', 'optional'),
-      c.text('storage_bucket', 'required'),
-      c.text('storage_key', 'required'),
-      c.text('filename', 'required'),
-      c.text('content_type', 'required'),
-      c.integer('size_bytes', 'required', 'bigint'),
-      c.text('sha256', 'required'),
+      c.text('storage_bucket', S3_BUCKET, 'required'),
+      c.text('storage_key', TEXT.storage_key, 'required'),
+      c.text('filename', TEXT.filename, 'required'),
+      c.text('content_type', CONTENT_TYPE, 'required'),
+      c.integer('size_bytes', SIZE_BYTES, 'required'),
+      c.text('sha256', SHA256_HEX, 'required'),
       c.enum('category', FILE_CATEGORIES, 'required'),
-      c.textList('tags', 'required'),
+      tags,
       c.ref('uploaded_by', 'user', 'required'),
       ...timestamps,
     ],
@@ -387,17 +385,17 @@ export const EXPORT_REGISTRY = {
     entity: 'notification',
     persistence: 'durable',
     primaryKey: 'notification_id',
-    pgTable: 'notifications',
+    exportName: 'notifications',
     columns: [
-      idOf('notification', 'notification_id'),
+      ownId('notification', 'notification_id'),
       c.ref('recipient_id', 'user', 'optional'),
       c.ref('task_id', 'task', 'optional'),
       c.ref('bundle_id', 'bundle', 'optional'),
-      c.text('kind', 'required'),
-      c.text('message', 'required'),
+      c.text('kind', KIND, 'required'),
+      c.text('message', TEXT.message, 'required'),
       c.timestamp('due_at', 'required'),
       c.enum('status', NOTIFICATION_STATUSES, 'required'),
-      c.text('claimed_by', 'optional'),
+      c.text('claimed_by', WORKER_ID, 'optional'),
       c.timestamp('claimed_at', 'optional'),
       c.timestamp('sent_at', 'optional'),
       c.refList('dismissed_by', 'user', 'required'),
@@ -417,9 +415,9 @@ export const EXPORT_REGISTRY = {
     omissionReason:
       'ephemeral: login sessions expire by TTL and are keyed by a token hash (a credential lookup key); after a restore every operator signs in again',
     primaryKey: 'session_id',
-    pgTable: 'sessions',
+    exportName: 'sessions',
     columns: [
-      c.id('session_id', SESSION_ID_PATTERN),
+      c.id('session_id', SESSION_ID),
       c.ref('user_id', 'user', 'required'),
       c.timestamp('created_at', 'required'),
       c.timestamp('last_seen_at', 'required'),
@@ -431,13 +429,13 @@ export const EXPORT_REGISTRY = {
     entity: 'artifact',
     persistence: 'durable',
     primaryKey: 'artifact_id',
-    pgTable: 'artifacts',
+    exportName: 'artifacts',
     columns: [
-      idOf('artifact', 'artifact_id'),
+      ownId('artifact', 'artifact_id'),
       c.ref('task_id', 'task', 'required'),
       c.ref('bundle_id', 'bundle', 'optional'),
-      c.text('kind', 'required'),
-      c.text('uri', 'required'),
+      c.text('kind', KIND, 'required'),
+      c.text('uri', TEXT.url, 'required'),
       c.ref('created_by', 'user', 'required'),
       ...timestamps,
     ],
@@ -447,14 +445,14 @@ export const EXPORT_REGISTRY = {
     entity: 'assistant_job',
     persistence: 'durable',
     primaryKey: 'job_id',
-    pgTable: 'assistant_jobs',
+    exportName: 'assistant_jobs',
     columns: [
-      idOf('assistant_job', 'job_id'),
-      c.text('kind', 'required'),
+      ownId('assistant_job', 'job_id'),
+      c.text('kind', KIND, 'required'),
       c.enum('status', ASSISTANT_JOB_STATUSES, 'required'),
       c.ref('task_id', 'task', 'optional'),
-      c.text('input_ref', 'optional'),
-      c.text('output_ref', 'optional'),
+      c.text('input_ref', TEXT.url, 'optional'),
+      c.text('output_ref', TEXT.url, 'optional'),
       c.ref('created_by', 'user', 'required'),
       ...timestamps,
       version,
@@ -465,15 +463,15 @@ export const EXPORT_REGISTRY = {
     entity: 'audit_event',
     persistence: 'durable',
     primaryKey: 'event_id',
-    pgTable: 'audit_events',
+    exportName: 'audit_events',
     columns: [
-      idOf('audit_event', 'event_id'),
+      ownId('audit_event', 'event_id'),
       // Polymorphic reference (entity_type + entity_id): deliberately not a foreign key, because an
       // audit event outlives the entity it describes.
       c.enum('entity_type', AUDITED_ENTITY_TYPES, 'required'),
-      c.text('entity_id', 'required'),
+      c.text('entity_id', TEXT.entity_id, 'required'),
       c.ref('actor_id', 'user', 'required'),
-      c.text('action', 'required'),
+      c.text('action', AUDIT_ACTION, 'required'),
       c.timestamp('at', 'required'),
       c.json('changes', 'required'),
     ],
@@ -506,4 +504,21 @@ export function column(entryValue: EntityRegistryEntry, name: string): ColumnSpe
 /** The file an entity is written to inside an export directory. */
 export function exportFileName(entryValue: EntityRegistryEntry): string {
   return `${entryValue.exportName}.jsonl`;
+}
+
+/** The entity's relationships: every ref and ref_list column. */
+export function foreignKeys(entryValue: EntityRegistryEntry): ForeignKey[] {
+  return entryValue.columns
+    .filter((spec) => spec.references !== undefined)
+    .map((spec) => ({ column: spec.name, references: spec.references!, nullable: !spec.required, many: spec.type === 'ref_list' }));
+}
+
+/** Names of the columns every row must have. */
+export function requiredColumns(entryValue: EntityRegistryEntry): string[] {
+  return entryValue.columns.filter((spec) => spec.required).map((spec) => spec.name);
+}
+
+/** Allowed values of every enum column, by column. */
+export function enumColumns(entryValue: EntityRegistryEntry): Record<string, readonly string[]> {
+  return Object.fromEntries(entryValue.columns.filter((spec) => spec.enumValues).map((spec) => [spec.name, spec.enumValues!]));
 }

@@ -70,6 +70,23 @@ describe('exportExecutionData on the fixture', () => {
     expect(result.validation?.findings).toEqual([]);
   });
 
+  it('writes the fixture byte for byte as before (pinned SHA-256 of every entity file)', () => {
+    // Computed from the export code before the registry/rules refactor: the format must not drift.
+    expect(Object.fromEntries(Object.entries(exported.result.manifest.entities).map(([name, entity]) => [name, entity.sha256]))).toEqual({
+      users: 'f6cfb4973e3f58729232fa771dd3c62df4a9c06b788bb9ebc95c59320fadbf79',
+      bundles: 'e4748185082bb657b45d4c9b0990f06c158b570418224586b46e1a9f33b9e3a4',
+      template_instances: '44a9df85ae5ffb1d0282333f410b6ab27fcd8cd8d81dca1ac1d1e7b3b130c00e',
+      recurring_schedules: '436501f0c30ae4fdab6ff9c9e9dd831fc9485921c590815ade39e64c0ec5d3cd',
+      tasks: 'a1aa209df9043f364418e254369ed42d535a1cdd2297aa957bcd2a41ef1dbc5e',
+      task_transitions: '090958275d81a556e9986b9682c6336e2b1ee801fe9e1dcde4f4fbf3b90b4e41',
+      files: '4ea407e270f3f11ac082f9d3fc83c9b7cc0aa853f4954e0fed1a8384baa194d3',
+      notifications: '61c90a528ba19f7b1ad553a5b76d82fa51903ed79cf8449cb1141d344c17463c',
+      artifacts: 'f6371e6b66a6a7e5314d42501a940cfe6654f74d4b079c8bdb75d72921a33a46',
+      assistant_jobs: '064e5b546550a4f3b0bac7bc87e8069a10f7bd4946027be61d01a992ff24202e',
+      audit_events: '86cbe3c5d807988e9befc73359ff0bda3a62fb7b99e57bb46c3353cabe3f915e',
+    });
+  });
+
   it('exports exactly the stored snake_case fields: no keys, no ElectroDB internals, no hidden index attributes, no sessions', async () => {
     for (const entry of durableEntries()) {
       const rows = await readRows(exported.dir, `${entry.exportName}.jsonl`);

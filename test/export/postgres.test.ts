@@ -8,11 +8,16 @@ import { PGlite } from '@electric-sql/pglite';
 import { newId } from '../../src/ids.js';
 import {
   durableEntries,
+  enumColumns,
+  foreignKeys,
   generatePostgresDdl,
   isPortableExportError,
   loadExportIntoPostgres,
+  pgConstraints,
+  pgTableName,
   PortableExportError,
   REGISTRY,
+  requiredColumns,
   validateExport,
 } from '../../src/export/index.js';
 import { copyExport, exportedFixture, readLinesOf, removeTempDirs, resealManifest, writeLines, type ExportedFixture } from './support.js';
@@ -49,7 +54,7 @@ describe('loadExportIntoPostgres (PGlite)', () => {
     const result = await loadExportIntoPostgres(db, exported.dir, { schema: 'restore', batchSize: 3 });
     const manifestRows = Object.fromEntries(Object.entries(exported.result.manifest.entities).map(([name, entity]) => [name, entity.rows]));
     expect(result.counts).toEqual(manifestRows);
-    for (const entry of durableEntries()) expect(await count('restore', entry.pgTable), entry.pgTable).toBe(manifestRows[entry.exportName]);
+    for (const entry of durableEntries()) expect(await count('restore', pgTableName(entry)), pgTableName(entry)).toBe(manifestRows[entry.exportName]);
 
     // The constraints really exist in the database, not just in the DDL text.
     const constraints = await db.query<{ contype: string; n: number }>(
@@ -58,15 +63,18 @@ describe('loadExportIntoPostgres (PGlite)', () => {
     const byType = Object.fromEntries(constraints.rows.map((row) => [row.contype, row.n]));
     const durable = durableEntries();
     expect(byType.p).toBe(durable.length);
-    expect(byType.f).toBe(durable.flatMap((entry) => entry.foreignKeys.filter((fk) => !fk.many)).length);
+    expect(byType.f).toBe(durable.flatMap((entry) => foreignKeys(entry).filter((fk) => !fk.many)).length);
     expect(byType.u).toBe(1); // users.email
-    const enumChecks = durable.flatMap((entry) => Object.keys(entry.enumColumns)).length;
-    const idChecks = durable.length;
-    expect(byType.c).toBe(enumChecks + idChecks);
+    const enumChecks = durable.flatMap((entry) => Object.keys(enumColumns(entry))).length;
+    // Every column whose rule has a Postgres check (own and referenced IDs, text, patterns, dates, numbers).
+    const ruleChecks = durable.flatMap((entry) => entry.columns.filter((spec) => spec.rule?.pgCheck)).length;
+    expect(byType.c).toBe(enumChecks + ruleChecks);
+    for (const entry of durable) expect(pgConstraints(entry).map((constraint) => constraint.name), entry.exportName).toContain(`${pgTableName(entry)}_${entry.primaryKey}_format`);
+    expect(ruleChecks).toBeGreaterThan(durable.length * 3);
     const notNull = await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'restore' AND is_nullable = 'NO'`,
     );
-    expect(notNull.rows[0]!.n).toBe(durable.flatMap((entry) => entry.requiredColumns).length);
+    expect(notNull.rows[0]!.n).toBe(durable.flatMap((entry) => requiredColumns(entry)).length);
 
     // Types survive: dates, timestamps, arrays and JSON are queryable as such.
     const overdue = await db.query<{ task_id: string; email: string }>(
@@ -89,7 +97,10 @@ describe('loadExportIntoPostgres (PGlite)', () => {
     const error = await loadExportIntoPostgres(db, dir, { schema: 'dangling' }).catch((e: unknown) => e);
     expect(isPortableExportError(error, 'POSTGRES_LOAD_FAILED')).toBe(true);
     expect((error as PortableExportError).details).toMatchObject({ postgres_code: '23503', constraint: 'tasks_bundle_id_fkey' });
-    for (const entry of durableEntries()) expect(await count('dangling', entry.pgTable), entry.pgTable).toBe(0);
+    // Refused at COMMIT (deferred), yet the refusal names the export file, line and field.
+    expect((error as PortableExportError).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'bundle_id' });
+    expect((error as Error).message).toContain('tasks.jsonl line 1 field bundle_id');
+    for (const entry of durableEntries()) expect(await count('dangling', pgTableName(entry)), pgTableName(entry)).toBe(0);
     expect((await validateExport(dir)).findingCounts).toEqual({ DANGLING_REFERENCE: 1 });
   });
 
@@ -109,6 +120,50 @@ describe('loadExportIntoPostgres (PGlite)', () => {
     );
   });
 
+  it('names the export file, line and field of every refusal, found within the refused batch', async () => {
+    const refusal = async (dir: string, schema: string) => {
+      const error = await loadExportIntoPostgres(db, dir, { schema, batchSize: 4 }).catch((e: unknown) => e);
+      expect(isPortableExportError(error, 'POSTGRES_LOAD_FAILED'), String(error)).toBe(true);
+      return error as PortableExportError;
+    };
+    // A CHECK on the third line of a batch (tasks.jsonl line 7 = batch 2, row 3).
+    const badEnumDir = await copyExport(exported.dir, 'pg-where-enum');
+    const tasks = await readLinesOf(badEnumDir, 'tasks.jsonl');
+    tasks[6] = JSON.stringify({ ...(JSON.parse(tasks[6]!) as object), status: 'finished' });
+    await writeLines(badEnumDir, 'tasks.jsonl', tasks);
+    await resealManifest(badEnumDir);
+    expect((await refusal(badEnumDir, 'where_enum')).details).toMatchObject({ file: 'tasks.jsonl', line: 7, field: 'status', constraint: 'tasks_status_check', entity: 'tasks' });
+
+    // NOT NULL: Postgres names the column.
+    const missing = await tampered('pg-where-null', 'bundles.jsonl', ({ owner_id: _owner, ...row }) => row);
+    expect((await refusal(missing, 'where_null')).details).toMatchObject({ file: 'bundles.jsonl', line: 1, field: 'owner_id', postgres_code: '23502' });
+
+    // UNIQUE: the second of the two rows is the one refused.
+    const users = await readLinesOf(exported.dir, 'users.jsonl');
+    const duplicate = await tampered('pg-where-unique', 'users.jsonl', (row) => ({ ...row, email: (JSON.parse(users[1]!) as { email: string }).email }));
+    const unique = await refusal(duplicate, 'where_unique');
+    expect(unique.details).toMatchObject({ file: 'users.jsonl', line: 2, field: 'email', constraint: 'users_email_key' });
+    expect(unique.message).toMatch(/^Postgres refused users\.jsonl line 2 field email \(constraint users_email_key\)/);
+
+    // Values Postgres cannot even convert (no constraint involved): found column by column.
+    const year0 = await tampered('pg-where-date', 'tasks.jsonl', (row) => ({ ...row, due_date: '0000-01-01' }));
+    expect((await refusal(year0, 'where_date')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'due_date' });
+    const nul = await tampered('pg-where-nul', 'tasks.jsonl', (row) => ({ ...row, title: 'Book \u0000 the venue' }));
+    expect((await refusal(nul, 'where_nul')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'title' });
+    const surrogate = await tampered('pg-where-surrogate', 'tasks.jsonl', (row) => ({ ...row, description: 'half \ud83d an emoji' }));
+    expect((await refusal(surrogate, 'where_surrogate')).details).toMatchObject({ file: 'tasks.jsonl', line: 1, field: 'description' });
+
+    // The rules' CHECKs hold the same line as JavaScript: blank by trim(), length in UTF-16 code units, the calendar's last day.
+    for (const [label, field, value] of [
+      ['blank', 'title', ' \t\u00a0\u3000'],
+      ['long', 'title', '\u{1F389}'.repeat(101)],
+      ['year', 'due_date', '10000-01-01'],
+    ] as const) {
+      const dir = await tampered(`pg-where-${label}`, 'tasks.jsonl', (row) => ({ ...row, [field]: value }));
+      expect((await refusal(dir, `where_${label}`)).details, label).toMatchObject({ file: 'tasks.jsonl', line: 1, field, constraint: `tasks_${field}_format`, postgres_code: '23514' });
+    }
+  });
+
   it('refuses files that do not match the manifest before touching Postgres', async () => {
     const dir = await copyExport(exported.dir, 'pg-checksum');
     const lines = await readLinesOf(dir, 'tasks.jsonl');
@@ -125,7 +180,7 @@ describe('loadExportIntoPostgres (PGlite)', () => {
       const tables = await fresh.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
       );
-      expect(tables.rows.map((row) => row.table_name)).toEqual(durableEntries().map((entry) => entry.pgTable).sort());
+      expect(tables.rows.map((row) => row.table_name)).toEqual(durableEntries().map((entry) => pgTableName(entry)).sort());
       const types = await fresh.query<{ column_name: string; data_type: string; udt_name: string }>(
         `SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'notifications'`,
       );

@@ -9,14 +9,42 @@ import { Service } from 'electrodb';
 import { createEntities, ENTITY_NAMES, schemas, type EntityName } from '../../src/entities/index.js';
 import { ID_PREFIXES, type IdKind } from '../../src/ids.js';
 import { KEY_ATTRIBUTES } from '../../src/table-layout.js';
-import { REGISTRY, durableEntries, generatePostgresDdl, type ColumnType } from '../../src/export/index.js';
+import { CALENDAR_DATE, EMAIL, KIND, SHA256_HEX, TEXT, TIME_ZONE, describeValue, type ValueRule } from '../../src/formats.js';
+import {
+  REGISTRY,
+  durableEntries,
+  enumColumns,
+  foreignKeys,
+  generatePostgresDdl,
+  pgColumnType,
+  pgTableName,
+  requiredColumns,
+  type ColumnType,
+  type PgType,
+} from '../../src/export/index.js';
+
+/** The Postgres types a column type may map to (integers: by the range their rule allows). */
+const PG_TYPES_BY_COLUMN_TYPE: Record<ColumnType, PgType[]> = {
+  id: ['text'],
+  ref: ['text'],
+  ref_list: ['text[]'],
+  text: ['text'],
+  enum: ['text'],
+  timestamp: ['timestamptz'],
+  date: ['date'],
+  integer: ['integer', 'bigint'],
+  epoch_seconds: ['bigint'],
+  boolean: ['boolean'],
+  text_list: ['text[]'],
+  json: ['jsonb'],
+};
 
 interface AttributeDefinition {
   type: string | readonly string[];
   required?: boolean;
   hidden?: boolean;
   validate?: (value: unknown) => boolean;
-  items?: { type: string; validate?: (value: unknown) => boolean };
+  items?: { type: string | readonly string[]; validate?: (value: unknown) => boolean };
 }
 
 const attributesOf = (entity: EntityName) => schemas[entity].attributes as unknown as Record<string, AttributeDefinition>;
@@ -37,6 +65,21 @@ function idKindsAccepted(validate: ((value: unknown) => boolean) | undefined): I
   return KINDS.filter((kind) => safe(`${ID_PREFIXES[kind]}_${SAMPLE_ULID}`));
 }
 
+/** What ElectroDB accepts for an attribute: the type first, then list elements, then the validator. */
+function schemaAccepts(definition: AttributeDefinition | NonNullable<AttributeDefinition['items']>, value: unknown): boolean {
+  const type = definition.type;
+  if (Array.isArray(type)) return (type as readonly unknown[]).includes(value);
+  if (type === 'string' && typeof value !== 'string') return false;
+  if (type === 'number' && typeof value !== 'number') return false;
+  if (type === 'boolean' && typeof value !== 'boolean') return false;
+  if (type === 'list') {
+    if (!Array.isArray(value)) return false;
+    const items = (definition as AttributeDefinition).items;
+    if (items && !value.every((element) => schemaAccepts(items, element))) return false;
+  }
+  return definition.validate === undefined || accepts(definition.validate, value);
+}
+
 function accepts(validate: ((value: unknown) => boolean) | undefined, value: unknown): boolean {
   try {
     return validate?.(value) === true;
@@ -44,6 +87,37 @@ function accepts(validate: ((value: unknown) => boolean) | undefined, value: unk
     return false;
   }
 }
+
+/** Values on both sides of each rule's line: limits, blanks, NUL, lone surrogates, calendar ends, spellings. */
+function samplesFor(rule: ValueRule<unknown>): unknown[] {
+  const text = (max: number) => ['a', 'x'.repeat(max), 'x'.repeat(max + 1), '', ' ', '\t\u00a0', 'a\u0000b', 'a\ud800b', ' padded ', '\u{1F600}'.repeat(Math.ceil(max / 2) + 1)];
+  const common: unknown[] = ['', ' ', 'a\u0000', 'a\udc00'];
+  const bySample: Record<string, unknown[]> = {
+    email: ['ada@example.org', 'Ada@example.org', 'ada@example', 'a b@example.org', ' ada@example.org', `${'a'.repeat(250)}@x.org`, 'a\u0000@x.org', 'ä@example.org', 'Ä@example.org'],
+    time_zone: ['Europe/Berlin', 'UTC', 'America/Argentina/Buenos_Aires', 'Mars/Olympus_Mons', 'europe/berlin', 'Europe/Berlin ', 'x'.repeat(65)],
+    kind: ['task_due', 'a', 'Task', '1abc', 'a'.repeat(64), 'a'.repeat(65), 'a-b'],
+    s3_bucket: ['dataops-files', 'ab', 'Dataops', 'a'.repeat(64), '-abc'],
+    content_type: ['application/pdf', 'image/svg+xml', 'pdf', 'a/b c', `a/${'b'.repeat(254)}`],
+    sha256: ['a'.repeat(64), 'A'.repeat(64), 'a'.repeat(63), 'g'.repeat(64)],
+    git_commit: ['abc1234', 'a'.repeat(64), 'abc123', 'ABC1234', 'a'.repeat(65)],
+    calendar_date: ['2026-12-01', '0001-01-01', '9999-12-31', '0000-01-01', '10000-01-01', '2026-02-30', '2026-12-01T00:00:00.000Z'],
+    timestamp: ['2026-12-01T09:00:00.000Z', '0001-01-01T00:00:00.000Z', '0000-12-31T23:59:59.999Z', '2026-12-01', '2026-12-01T09:00:00Z'],
+    version: [1, 2, 2_147_483_647, 2_147_483_648, 0, -1, 1.5],
+    size_bytes: [0, 1, Number.MAX_SAFE_INTEGER, -1, 1.5],
+    epoch_seconds: [1, 1_798_243_200, 253_402_300_799, 253_402_300_800, 0, 1.5],
+    tags: [[], ['a'], Array.from({ length: 50 }, () => 't'), Array.from({ length: 51 }, () => 't'), [' '], ['x'.repeat(65)], ['a\u0000']],
+  };
+  if (rule.name.startsWith('text.')) return text(rule.maxLength!);
+  if (rule.name === 'tags') return bySample.tags!;
+  if (rule.name === 'boolean') return [true, false, 'true', 0];
+  if (rule.name.endsWith('_id')) {
+    const kind = rule.name.slice(0, -3) as IdKind;
+    return kind in ID_PREFIXES ? [`${ID_PREFIXES[kind]}_${SAMPLE_ULID}`, `${ID_PREFIXES[kind]}_${SAMPLE_ULID.toLowerCase()}`, `xyz_${SAMPLE_ULID}`, ...common] : ['a'.repeat(64), 'A'.repeat(64), ...common];
+  }
+  return [...(bySample[rule.name] ?? []), ...common];
+}
+
+
 
 describe('export registry', () => {
   it('has exactly one entry per entity of the ElectroDB service', () => {
@@ -84,7 +158,7 @@ describe('export registry', () => {
         expect(entry.columns.some((column) => column.name === name), `hidden ${entity}.${name} must not be exported`).toBe(false);
         expect(definition.hidden).toBe(true);
       }
-      expect(entry.requiredColumns).toEqual(entry.columns.filter((column) => column.required).map((column) => column.name));
+      expect(requiredColumns(entry)).toEqual(entry.columns.filter((column) => column.required).map((column) => column.name));
       expect(entry.columns.some((column) => column.name === entry.primaryKey && column.type === 'id'), `${entity} primary key`).toBe(true);
     }
   });
@@ -104,7 +178,7 @@ describe('export registry', () => {
         if (Array.isArray(definition.type)) {
           expect(column.type, `${entity}.${column.name}`).toBe('enum');
           expect([...column.enumValues!], `${entity}.${column.name}`).toEqual([...definition.type]);
-          expect(REGISTRY[entity].enumColumns[column.name]).toEqual(column.enumValues);
+          expect(enumColumns(REGISTRY[entity])[column.name]).toEqual(column.enumValues);
         } else {
           expect(compatible[definition.type as string], `${entity}.${column.name} (${String(definition.type)})`).toContain(column.type);
         }
@@ -114,9 +188,50 @@ describe('export registry', () => {
         if (column.type === 'date') {
           expect(accepts(definition.validate, '2026-12-01') && !accepts(definition.validate, '2026-12-01T09:00:00.000Z'), `${entity}.${column.name}`).toBe(true);
         }
-        expect(REGISTRY[entity].pgColumnTypes[column.name], `${entity}.${column.name} Postgres type`).toBe(column.pgType);
+        expect(PG_TYPES_BY_COLUMN_TYPE[column.type], `${entity}.${column.name} Postgres type`).toContain(pgColumnType(column));
       }
     }
+  });
+
+  it('gives every column the rule its schema attribute applies: both judge sample values alike', () => {
+    const disagreements = new Map<string, string[]>();
+    let compared = 0;
+    for (const entity of ENTITY_NAMES) {
+      for (const column of REGISTRY[entity].columns) {
+        const definition = attributesOf(entity)[column.name]!;
+        const checks: [ValueRule<unknown>, (value: unknown) => boolean, string][] = [];
+        if (column.rule) checks.push([column.rule, (value) => schemaAccepts(definition, value), 'value']);
+        if (column.itemRule && definition.items) checks.push([column.itemRule, (value) => schemaAccepts(definition.items!, value), 'element']);
+        for (const [rule, schemaVerdict, what] of checks) {
+          for (const sample of samplesFor(rule)) {
+            compared += 1;
+            if (rule.test(sample) !== schemaVerdict(sample)) {
+              const key = `${entity}.${column.name}`;
+              disagreements.set(key, [...(disagreements.get(key) ?? []), `${what} ${describeValue(sample)}: rule ${rule.test(sample)}, schema ${schemaVerdict(sample)}`]);
+            }
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+    expect(Object.fromEntries(disagreements)).toEqual({});
+  });
+
+  it('names a rule for every column except enums and free-form JSON (audit_event.changes)', () => {
+    for (const entry of Object.values(REGISTRY)) {
+      for (const column of entry.columns) {
+        const key = `${entry.entity}.${column.name}`;
+        if (column.type === 'enum' || key === 'audit_event.changes') expect(column.rule, key).toBeUndefined();
+        else expect(column.rule ?? column.itemRule, `${key} names no rule`).toBeDefined();
+      }
+    }
+    expect(REGISTRY.user.columns.find((column) => column.name === 'email')!.rule).toBe(EMAIL);
+    expect(REGISTRY.user.columns.find((column) => column.name === 'timezone')!.rule).toBe(TIME_ZONE);
+    expect(REGISTRY.recurring_schedule.columns.find((column) => column.name === 'time_zone')!.rule).toBe(TIME_ZONE);
+    expect(REGISTRY.task.columns.find((column) => column.name === 'title')!.rule).toBe(TEXT.title);
+    expect(REGISTRY.notification.columns.find((column) => column.name === 'kind')!.rule).toBe(KIND);
+    expect(REGISTRY.file.columns.find((column) => column.name === 'sha256')!.rule).toBe(SHA256_HEX);
+    expect(REGISTRY.task.columns.find((column) => column.name === 'due_date')!.rule).toBe(CALENDAR_DATE);
   });
 
   it('declares every foreign-key attribute (found by probing the schema validators) and nothing else as a foreign key', () => {
@@ -143,14 +258,14 @@ describe('export registry', () => {
           expect(kind, `${entity} own ID kind`).toBe(entity);
           continue;
         }
-        const fk = entry.foreignKeys.find((candidate) => candidate.column === name);
+        const fk = foreignKeys(entry).find((candidate) => candidate.column === name);
         expect(fk, `${entity}.${name} references ${kind} but is not declared as a foreign key`).toBeDefined();
         expect(fk!.references, `${entity}.${name}`).toBe(kind);
         expect(fk!.many, `${entity}.${name}`).toBe(many);
         expect(fk!.nullable, `${entity}.${name}`).toBe(!column.required);
         found += 1;
       }
-      for (const fk of entry.foreignKeys) {
+      for (const fk of foreignKeys(entry)) {
         expect(probed.has(fk.column), `${entity}.${fk.column} is declared as a foreign key but its validator does not check IDs`).toBe(true);
       }
     }
@@ -169,14 +284,17 @@ describe('export registry', () => {
   it('generates Postgres DDL with every durable table, primary key, NOT NULL, enum CHECK and foreign key', () => {
     const ddl = generatePostgresDdl();
     for (const entry of durableEntries()) {
-      expect(ddl).toContain(`CREATE TABLE "${entry.pgTable}" (`);
-      expect(ddl).toContain(`CONSTRAINT "${entry.pgTable}_pkey" PRIMARY KEY ("${entry.primaryKey}")`);
+      const table = pgTableName(entry);
+      expect(table).toBe(entry.exportName);
+      expect(ddl).toContain(`CREATE TABLE "${table}" (`);
+      expect(ddl).toContain(`CONSTRAINT "${table}_pkey" PRIMARY KEY ("${entry.primaryKey}")`);
       for (const column of entry.columns) {
-        expect(ddl).toContain(`"${column.name}" ${column.pgType}${column.required ? ' NOT NULL' : ''}`);
-        if (column.enumValues) expect(ddl).toContain(`CONSTRAINT "${entry.pgTable}_${column.name}_check" CHECK ("${column.name}" IN (`);
+        expect(ddl).toContain(`"${column.name}" ${pgColumnType(column)}${column.required ? ' NOT NULL' : ''}`);
+        if (column.enumValues) expect(ddl).toContain(`CONSTRAINT "${table}_${column.name}_check" CHECK ("${column.name}" IN (`);
+        if (column.rule?.pgCheck) expect(ddl).toContain(`CONSTRAINT "${table}_${column.name}_format" CHECK (${column.rule.pgCheck(column.name)})`);
       }
-      for (const fk of entry.foreignKeys.filter((candidate) => !candidate.many)) {
-        expect(ddl).toContain(`ADD CONSTRAINT "${entry.pgTable}_${fk.column}_fkey" FOREIGN KEY ("${fk.column}") REFERENCES "${REGISTRY[fk.references].pgTable}"`);
+      for (const fk of foreignKeys(entry).filter((candidate) => !candidate.many)) {
+        expect(ddl).toContain(`ADD CONSTRAINT "${table}_${fk.column}_fkey" FOREIGN KEY ("${fk.column}") REFERENCES "${pgTableName(REGISTRY[fk.references])}"`);
       }
     }
     expect(ddl).not.toContain('"sessions"');

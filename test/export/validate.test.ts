@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newId } from '../../src/ids.js';
-import { MANIFEST_FILE, validateExport, type Finding } from '../../src/export/index.js';
+import { CALENDAR_DATE, EMAIL, TEXT, TEXT_LIMITS, TIME_ZONE, ruleMessage, type ValueRule } from '../../src/formats.js';
+import { countTableItems, formatFinding, importExecutionData, isPortableExportError, MANIFEST_FILE, validateExport, type Finding } from '../../src/export/index.js';
+import { createTestTable } from '../support/table.js';
 import { copyExport, exportedFixture, readLinesOf, readManifest, removeTempDirs, resealManifest, writeLines, type ExportedFixture } from './support.js';
 
 let exported: ExportedFixture;
@@ -200,5 +202,86 @@ describe('validateExport', () => {
     expect(result.totalFindings).toBe(20);
     expect(result.findingCounts).toEqual({ INVALID_ENUM: 20 });
     expect(result.truncated).toBe(true);
+  });
+});
+
+describe('validateExport judges every value by the rule of its column (src/formats.ts), as the store does', () => {
+  async function withValue(label: string, file: string, edit: (row: Record<string, unknown>) => Record<string, unknown>): Promise<{ dir: string; line: number }> {
+    const dir = await copyExport(exported.dir, label);
+    const line = await editRow(dir, file, () => true, edit);
+    await resealManifest(dir);
+    return { dir, line };
+  }
+
+  it('refuses a time zone the services refuse, in users.timezone and recurring_schedules.time_zone, and the import writes nothing', async () => {
+    const table = await createTestTable('validate-zone');
+    try {
+      for (const [file, field] of [
+        ['users.jsonl', 'timezone'],
+        ['recurring_schedules.jsonl', 'time_zone'],
+      ] as const) {
+        for (const zone of ['Mars/Olympus_Mons', 'europe/berlin']) {
+          const { dir, line } = await withValue(`zone-${field}`, file, (row) => ({ ...row, [field]: zone }));
+          const result = await validateExport(dir);
+          expect(result.findings, `${file} ${zone}`).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', file, line, field })]);
+          expect(result.findings[0]!.message).toBe(`"${field}" must be ${TIME_ZONE.expected}; got ${JSON.stringify(zone)}`);
+          const refused = await importExecutionData({ client: table.client, tableName: table.tableName, dir }).catch((error: unknown) => error);
+          expect(isPortableExportError(refused, 'EXPORT_INVALID'), String(refused)).toBe(true);
+          expect(await countTableItems(table.client, table.tableName)).toEqual({});
+        }
+      }
+    } finally {
+      await table.drop();
+    }
+  });
+
+  it('refuses values PostgreSQL cannot hold or the rules forbid: NUL, a lone surrogate, blank text, year 0000 and 10000, an over-long title', async () => {
+    const cases: [string, string, unknown, ValueRule<unknown>][] = [
+      ['title', 'tasks.jsonl', 'Book \u0000 the venue', TEXT.title],
+      ['title', 'tasks.jsonl', 'Book \ud800 the venue', TEXT.title],
+      ['title', 'tasks.jsonl', ' \t\u00a0', TEXT.title],
+      ['title', 'tasks.jsonl', 'x'.repeat(TEXT_LIMITS.title + 1), TEXT.title],
+      ['due_date', 'tasks.jsonl', '0000-01-01', CALENDAR_DATE],
+      ['due_date', 'tasks.jsonl', '10000-01-01', CALENDAR_DATE],
+      ['display_name', 'users.jsonl', 'Anna\u0000', TEXT.short],
+      ['email', 'users.jsonl', 'Anna.Schmidt@example.org', EMAIL],
+    ];
+    for (const [field, file, value, rule] of cases) {
+      const { dir, line } = await withValue(`value-${field}`, file, (row) => ({ ...row, [field]: value }));
+      const result = await validateExport(dir);
+      expect(result.findings, `${field} ${JSON.stringify(value)}`).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', file, line, field })]);
+      // The rule's own message, not the entity's generic "Invalid value provided".
+      expect(result.findings[0]!.message).toBe(ruleMessage(rule, `"${field}"`, value));
+    }
+  });
+});
+
+describe('stray files', () => {
+  it('reports files the manifest does not list: an error when named like an entity file (sessions.jsonl), a warning otherwise', async () => {
+    const dir = await copyExport(exported.dir, 'stray');
+    await writeFile(join(dir, 'sessions.jsonl'), '{"session_id":"x"}\n');
+    await writeFile(join(dir, 'tasks-part2.jsonl'), '{}\n');
+    const result = await validateExport(dir);
+    expect(result.ok).toBe(false);
+    expect(result.findings.map((finding) => [finding.code, finding.severity, finding.file])).toEqual([
+      ['STRAY_FILE', 'error', 'sessions.jsonl'],
+      ['STRAY_FILE', 'warning', 'tasks-part2.jsonl'],
+    ]);
+    expect(result.findings[0]!.message).toMatch(/sessions are ephemeral, never exported/);
+    expect(result).toMatchObject({ errors: 1, warnings: 1, totalFindings: 2 });
+    const table = await createTestTable('validate-stray');
+    try {
+      const refused = await importExecutionData({ client: table.client, tableName: table.tableName, dir }).catch((error: unknown) => error);
+      expect(isPortableExportError(refused, 'EXPORT_INVALID')).toBe(true);
+      expect((refused as Error).message).toContain('sessions.jsonl');
+      // A warning alone does not stop the import, and it is still reported.
+      await rm(join(dir, 'sessions.jsonl'));
+      const warned = await validateExport(dir);
+      expect(warned.ok).toBe(true);
+      expect(warned.findings.map(formatFinding)).toEqual(['tasks-part2.jsonl: tasks-part2.jsonl is not listed in the manifest: it is not part of this export and is neither validated nor imported [STRAY_FILE, warning]']);
+      expect((await importExecutionData({ client: table.client, tableName: table.tableName, dir })).verification?.ok).toBe(true);
+    } finally {
+      await table.drop();
+    }
   });
 });

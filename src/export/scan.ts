@@ -1,0 +1,98 @@
+/**
+ * The one table-scan loop: a paginated, parallel-segment Scan as an async generator of pages.
+ *
+ * Only the export, the import's emptiness check and verification, and local tooling (demo
+ * seeding) scan; every service read is a Query or GetItem. Each segment has at most one request
+ * in flight, issued as soon as its previous page arrived, so memory stays at one page per
+ * segment whatever the table's size. Pages come out in the order they arrive.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+
+export type ScannedItem = Record<string, unknown>;
+
+export interface ScanTableOptions {
+  tableName: string;
+  /** Parallel scan segments (default 1: one sequential Scan without Segment/TotalSegments). */
+  segments?: number;
+  /** Items per Scan request (DynamoDB's Limit); default: DynamoDB's 1 MB pages. */
+  pageSize?: number;
+  /** Strongly consistent reads (default false, as DynamoDB). */
+  consistentRead?: boolean;
+  /** Read only these attributes (a ProjectionExpression); default: whole items. */
+  attributes?: readonly string[];
+  /** Stops the scan: the in-flight requests are aborted and the generator throws the reason. */
+  signal?: AbortSignal;
+}
+
+/** A document client for `client` (which may already be one). */
+export function documentClientOf(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
+  return client instanceof DynamoDBDocumentClient ? client : DynamoDBDocumentClient.from(client);
+}
+
+/**
+ * Every item of the table, page by page (items unmarshalled by `client`'s settings). Stopping the
+ * iteration early (break, return, a throw) leaves no request unobserved.
+ */
+export async function* scanTable(client: DynamoDBClient | DynamoDBDocumentClient, options: ScanTableOptions): AsyncGenerator<ScannedItem[]> {
+  const documentClient = documentClientOf(client);
+  const segments = options.segments ?? 1;
+  const projection = options.attributes?.length
+    ? {
+        ProjectionExpression: options.attributes.map((_, index) => `#a${index}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(options.attributes.map((name, index) => [`#a${index}`, name])),
+      }
+    : {};
+  type Arrived = { segment: number; page: ScanCommandOutput };
+  const request = (segment: number, exclusiveStartKey: Record<string, unknown> | undefined): Promise<Arrived> =>
+    documentClient
+      .send(
+        new ScanCommand({
+          TableName: options.tableName,
+          ...(segments > 1 ? { Segment: segment, TotalSegments: segments } : {}),
+          ExclusiveStartKey: exclusiveStartKey,
+          ConsistentRead: options.consistentRead,
+          Limit: options.pageSize,
+          ...projection,
+        }),
+        { abortSignal: options.signal },
+      )
+      .then((page) => ({ segment, page }));
+
+  options.signal?.throwIfAborted();
+  const inFlight = new Map<number, Promise<Arrived>>();
+  for (let segment = 0; segment < segments; segment += 1) inFlight.set(segment, request(segment, undefined));
+  try {
+    while (inFlight.size > 0) {
+      let arrived: Arrived;
+      try {
+        arrived = await Promise.race(inFlight.values());
+      } catch (error) {
+        options.signal?.throwIfAborted(); // the caller's reason, not the SDK's "Request aborted"
+        throw error;
+      }
+      const { segment, page } = arrived;
+      inFlight.delete(segment);
+      if (page.LastEvaluatedKey) inFlight.set(segment, request(segment, page.LastEvaluatedKey as Record<string, unknown>));
+      options.signal?.throwIfAborted();
+      yield (page.Items ?? []) as ScannedItem[];
+    }
+  } finally {
+    // Requests still running when the caller stopped: their outcome no longer matters.
+    for (const pending of inFlight.values()) pending.catch(() => undefined);
+  }
+}
+
+/** True when the table holds at least one item that `ignore` does not match (a Scan that stops at the first). */
+export async function tableHoldsItems(
+  client: DynamoDBClient | DynamoDBDocumentClient,
+  tableName: string,
+  options: { ignore?: (item: ScannedItem) => boolean; signal?: AbortSignal } = {},
+): Promise<boolean> {
+  const ignore = options.ignore ?? (() => false);
+  // A small page: an empty table answers in one request; ignored items are few (a restore marker).
+  for await (const items of scanTable(client, { tableName, pageSize: 2, consistentRead: true, signal: options.signal })) {
+    if (items.some((item) => !ignore(item))) return true;
+  }
+  return false;
+}
