@@ -62,4 +62,5 @@ export const TEXT_LIMITS = {
   tags: 50,
   links: 50,
   email: 254,
+  emoji: 16,
 } as const;

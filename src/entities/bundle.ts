@@ -30,7 +30,7 @@ export const bundleSchema = defineSchema({
       },
     },
     tags,
-    emoji: optionalText(16),
+    emoji: optionalText(TEXT_LIMITS.emoji),
     created_by: requiredRef('user'),
     ...timestamps,
     version,

@@ -72,12 +72,15 @@ export interface TemplateInstance {
 export interface TemplateTaskDefinition {
   ref: string;
   title: string;
+  description?: string;
   offset_days: number;
   assignee_id?: string;
   instructions_url?: string;
   required_link_name?: string;
   requires_file?: boolean;
   stage_on_complete?: BundleStage;
+  /** A milestone task carries the task tag MILESTONE_TAG. */
+  milestone?: boolean;
 }
 
 export interface TemplateDefinition {
@@ -85,6 +88,10 @@ export interface TemplateDefinition {
   template_id: string;
   /** Git commit SHA of that template. */
   template_version: string;
+  /** Copied onto the bundle. */
+  description?: string;
+  emoji?: string;
+  tags?: string[];
   tasks: TemplateTaskDefinition[];
 }
 
@@ -101,6 +108,12 @@ export interface BundleDetail {
  * check per distinct assignee leave room for this many tasks.
  */
 export const MAX_TEMPLATE_TASKS = 80;
+
+/** How far before or after the anchor date a template task may fall. */
+export const TEMPLATE_OFFSET_DAYS = { min: -3650, max: 3650 } as const;
+
+/** The reserved task tag that marks a template's milestone tasks (no attribute of its own). */
+export const MILESTONE_TAG = 'milestone';
 
 function assertLinks(value: unknown): BundleLink[] {
   if (value === undefined || value === null) return [];
@@ -154,7 +167,7 @@ export function createBundlesService(ctx: ServiceContext) {
         anchor_date: input.anchor_date == null ? undefined : assertDate(input.anchor_date, 'anchor_date'),
         links: assertLinks(input.links),
         tags: assertTags(input.tags),
-        emoji: optionalText(input.emoji, 'emoji', 16),
+        emoji: optionalText(input.emoji, 'emoji', TEXT_LIMITS.emoji),
         created_by: actor.user_id,
         created_at: at,
         updated_at: at,
@@ -166,6 +179,11 @@ export function createBundlesService(ctx: ServiceContext) {
 
     async get(bundle_id: string): Promise<Bundle | null> {
       return getOrNull<Bundle>(entities.bundle.get({ bundle_id: assertId('bundle', bundle_id) }));
+    },
+
+    /** One GetItem: which template at which commit produced a bundle. */
+    async getTemplateInstance(template_instance_id: string): Promise<TemplateInstance | null> {
+      return getOrNull<TemplateInstance>(entities.template_instance.get({ template_instance_id: assertId('template_instance', template_instance_id) }));
     },
 
     /** The bundle with its tasks, files, artifacts and template instance: one collection Query (per 1 MB page). */
@@ -234,6 +252,7 @@ export function createBundlesService(ctx: ServiceContext) {
       const actor = assertActor(input.actor);
       assertCanMutate(actor, 'instantiate templates');
       assertObject(input.template, 'template');
+      assertKnownFields(input.template, ['template_id', 'template_version', 'description', 'emoji', 'tags', 'tasks'], 'template');
       const template_id = assertText(input.template.template_id, 'template.template_id', TEXT_LIMITS.url);
       const template_version = assertText(input.template.template_version, 'template.template_version', 64);
       if (!/^[0-9a-f]{7,64}$/.test(template_version)) {
@@ -255,7 +274,7 @@ export function createBundlesService(ctx: ServiceContext) {
       const tasks: Task[] = definitions.map((definition, i) => {
         const field = `template.tasks[${i}]`;
         assertObject(definition, field);
-        assertKnownFields(definition as unknown as Record<string, unknown>, ['ref', 'title', 'offset_days', 'assignee_id', 'instructions_url', 'required_link_name', 'requires_file', 'stage_on_complete'], field);
+        assertKnownFields(definition as unknown as Record<string, unknown>, ['ref', 'title', 'description', 'offset_days', 'assignee_id', 'instructions_url', 'required_link_name', 'requires_file', 'stage_on_complete', 'milestone'], field);
         const ref = assertText(definition.ref, `${field}.ref`, TEXT_LIMITS.short);
         const assignee_id = definition.assignee_id == null ? undefined : assertId('user', definition.assignee_id, `${field}.assignee_id`);
         assertCanAssign(actor, assignee_id, 'instantiate template tasks for');
@@ -264,39 +283,42 @@ export function createBundlesService(ctx: ServiceContext) {
         return compact({
           task_id: newId('task', now),
           title: assertText(definition.title, `${field}.title`, TEXT_LIMITS.title),
+          description: optionalText(definition.description, `${field}.description`, TEXT_LIMITS.description),
           status: 'todo' as const,
           assignee_id,
           bundle_id,
           template_instance_id,
           template_task_ref: ref,
-          due_date: addDays(anchor_date, assertInteger(definition.offset_days, `${field}.offset_days`, -3650, 3650)),
+          due_date: addDays(anchor_date, assertInteger(definition.offset_days, `${field}.offset_days`, TEMPLATE_OFFSET_DAYS.min, TEMPLATE_OFFSET_DAYS.max)),
           source: 'template' as const,
           required_link_name: optionalText(definition.required_link_name, `${field}.required_link_name`, TEXT_LIMITS.short),
           requires_file: definition.requires_file === undefined ? false : assertBoolean(definition.requires_file, `${field}.requires_file`),
           stage_on_complete: definition.stage_on_complete === undefined ? undefined : assertEnum(BUNDLE_STAGES, definition.stage_on_complete, `${field}.stage_on_complete`),
           instructions_url: optionalText(definition.instructions_url, `${field}.instructions_url`, TEXT_LIMITS.url),
-          tags: [],
+          tags: definition.milestone === undefined || !assertBoolean(definition.milestone, `${field}.milestone`) ? [] : [MILESTONE_TAG],
           created_by: actor.user_id,
           created_at: at,
           updated_at: at,
           version: 1,
         }) as Task;
       });
-      const bundle: Bundle = {
+      const bundle: Bundle = compact({
         bundle_id,
         title,
-        stage: 'preparation',
-        status: 'active',
+        description: optionalText(input.template.description, 'template.description', TEXT_LIMITS.description),
+        stage: 'preparation' as const,
+        status: 'active' as const,
         owner_id,
         template_instance_id,
         anchor_date,
         links: [],
-        tags: [],
+        tags: assertTags(input.template.tags, 'template.tags'),
+        emoji: optionalText(input.template.emoji, 'template.emoji', TEXT_LIMITS.emoji),
         created_by: actor.user_id,
         created_at: at,
         updated_at: at,
         version: 1,
-      };
+      });
       const template_instance: TemplateInstance = {
         template_instance_id,
         template_id,
