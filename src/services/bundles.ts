@@ -109,6 +109,14 @@ export interface BundleDetail {
  */
 export const MAX_TEMPLATE_TASKS = 80;
 
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** Items an instantiation's transaction holds: bundle, instance, owner check, the tasks, one check per other assignee. */
+export function instantiationItemCount(tasks: number, assigneesOtherThanOwner: number): number {
+  return 3 + tasks + assigneesOtherThanOwner;
+}
+
 /** How far before or after the anchor date a template task may fall. */
 export const TEMPLATE_OFFSET_DAYS = { min: -3650, max: 3650 } as const;
 
@@ -330,10 +338,10 @@ export function createBundlesService(ctx: ServiceContext) {
         task_refs: [...refs],
       };
       const assignees = [...new Set(tasks.map((task) => task.assignee_id).filter((id): id is string => id !== undefined && id !== owner_id))];
-      const itemCount = 3 + tasks.length + assignees.length;
-      if (itemCount > 100) {
+      const itemCount = instantiationItemCount(tasks.length, assignees.length);
+      if (itemCount > MAX_TRANSACTION_ITEMS) {
         throw new ValidationError(
-          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct assignee); DynamoDB allows 100: split the template or assign fewer distinct people`,
+          `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct assignee); DynamoDB allows ${MAX_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,
           { field: 'template.tasks' },
         );
       }

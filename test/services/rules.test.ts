@@ -19,7 +19,7 @@ import {
 } from '../../src/index.js';
 import { attachRequestLog, type RequestLog } from '../support/request-log.js';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
-import { MILESTONE_TAG, TEMPLATE_OFFSET_DAYS } from '../../src/services/bundles.js';
+import { MAX_TEMPLATE_TASKS, MAX_TRANSACTION_ITEMS, MILESTONE_TAG, TEMPLATE_OFFSET_DAYS, instantiationItemCount } from '../../src/services/bundles.js';
 import { expectCode, expectRejectedUnchanged, measure, pool, scanRaw, snapshotTable } from './helpers.js';
 
 /** The status machine as the issue states it. */
@@ -388,6 +388,18 @@ describe('instantiateTemplate: what a template file carries', () => {
     }
     const edge = await store.bundles.instantiateTemplate({ ...base, template: { ...template, tasks: [{ ref: 'a', title: 'A', offset_days: TEMPLATE_OFFSET_DAYS.max }] } });
     expect(edge.tasks[0]!.due_date).toBe('2036-03-29');
+  });
+
+  it('refuses a template whose transaction would exceed MAX_TRANSACTION_ITEMS (tasks plus one check per distinct assignee other than the owner)', async () => {
+    const assignees = Array.from({ length: MAX_TRANSACTION_ITEMS - 2 - MAX_TEMPLATE_TASKS }, () => newId('user'));
+    const tasks = Array.from({ length: MAX_TEMPLATE_TASKS }, (_, i) => ({ ref: `r${i}`, title: `T${i}`, offset_days: 0, assignee_id: assignees[i % assignees.length] }));
+    expect(instantiationItemCount(tasks.length, assignees.length)).toBe(MAX_TRANSACTION_ITEMS + 1);
+    const input = { template: { template_id: 't', template_version: 'abcdef1', tasks }, title: 'Big', anchor_date: '2026-04-01', actor: actorOf(admin) };
+    const error = await unchanged(() => store.bundles.instantiateTemplate({ ...input, owner_id: admin.user_id }), 'VALIDATION');
+    expect(error.message).toContain(`needs ${MAX_TRANSACTION_ITEMS + 1} writes`);
+    // With the owner among the assignees, one check fewer: within the limit (and then NOT_FOUND: those users do not exist).
+    const owned = tasks.map((task) => (task.assignee_id === assignees[0] ? { ...task, assignee_id: admin.user_id } : task));
+    await unchanged(() => store.bundles.instantiateTemplate({ ...input, template: { ...input.template, tasks: owned }, owner_id: admin.user_id }), 'NOT_FOUND');
   });
 });
 
