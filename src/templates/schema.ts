@@ -116,3 +116,11 @@ export const TEMPLATE_FILE_SCHEMA = {
     },
   },
 } as const;
+
+/** Where the schema is committed for editors and other tools, relative to the repository root. */
+export const TEMPLATE_SCHEMA_FILE = 'src/templates/template-file.schema.json';
+
+/** The committed file's exact text. */
+export function templateSchemaJson(): string {
+  return `${JSON.stringify(TEMPLATE_FILE_SCHEMA, null, 2)}\n`;
+}
