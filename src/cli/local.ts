@@ -5,7 +5,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { resolveTableName } from '../config.js';
-import { localDate } from '../services/common.js';
+import { addDays, localDate } from '../services/common.js';
 import { createExecutionStore } from '../store.js';
 import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableSchemaDifferences } from '../local/create-table.js';
 import { DynamoDbLocalError, javaVersion, portIsFree, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
@@ -15,8 +15,18 @@ import { printJson, renderFields, type Output } from './format.js';
 import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
 import { attachRequestLog } from '../local/request-log.js';
 import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { demoTemplateOrReason, type DemoTemplate } from '../local/demo-template.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
+
+/** The Git-to-runtime demo: an example template committed to a throwaway repository, instantiated two weeks out. */
+const DEMO_TEMPLATE = {
+  source: resolve(PROJECT_ROOT, 'examples/templates/meetup.yaml'),
+  repoDir: resolve(PROJECT_ROOT, '.local/template-repo'),
+  path: 'templates/meetup.yaml',
+  ownerEmail: 'anna.schmidt@example.org',
+  anchorDaysFromToday: 14,
+};
 
 export interface LocalOptions {
   port: number;
@@ -132,7 +142,13 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       seeded = { loaded: true, rebased_to: today, ...describeFixtureResult(result) };
     }
 
-    const subjects = await discoverSubjects(store);
+    const { anchorDaysFromToday, ...demoOptions } = DEMO_TEMPLATE;
+    const templateDemo: DemoTemplate | { skipped: string } = options.seed
+      ? await demoTemplateOrReason(store, { ...demoOptions, anchorDate: addDays(today, anchorDaysFromToday) })
+      : { skipped: 'skipped (--no-seed)' };
+    const demo = 'skipped' in templateDemo ? undefined : templateDemo;
+    const subjects = await discoverSubjects(store, { skipBundles: demo ? [demo.bundle.bundle_id] : [] });
+    subjects.template = demo ? { bundle: demo.bundle, template_instance: demo.template_instance } : null;
     const report: ReportRow[] = await runAccessPatternReport(store, meter, { today, subjects });
     const readyMs = Math.round(performance.now() - started);
     const handlerEnv = { DYNAMODB_ENDPOINT: endpoint, DATAOPS_EXECUTION_TABLE: tableName };
@@ -146,6 +162,9 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
         table: tableName,
         table_created: created,
         fixture: seeded,
+        template_demo: demo
+          ? { repository: demo.repository, template_id: demo.template_id, template_version: demo.template_version, bundle_id: demo.bundle.bundle_id, template_instance_id: demo.template_instance.template_instance_id, tasks: demo.tasks, created: demo.created }
+          : templateDemo,
         env: handlerEnv,
         report,
         ready_ms: readyMs,
@@ -165,6 +184,12 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
               ? `loaded${seeded.items !== undefined ? ` ${seeded.items} items` : ''}, dates rebased to ${seeded.rebased_to}`
               : `not loaded: ${seeded.reason}`,
           ],
+          [
+            'template',
+            demo
+              ? `${demo.template_id} at ${demo.template_version.slice(0, 7)} in ${relative(process.cwd(), demo.repository) || '.'} -> bundle ${demo.bundle.bundle_id}, ${demo.tasks} tasks (${demo.created ? 'instantiated now' : 'from an earlier start'})`
+              : `not instantiated: ${'skipped' in templateDemo ? templateDemo.skipped : ''}`,
+          ],
         ]),
       );
       output.write('');
@@ -177,6 +202,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
       const someone = subjects.operators.find((u) => u.role === 'operator') ?? subjects.operators[0];
       const example = someone ? `tasks upcoming --assignee ${someone.email}` : 'tasks overdue';
       output.write(`Ready in ${(readyMs / 1000).toFixed(1)} s. In another terminal: npx exstate ${example}   (npx exstate --help lists every command)`);
+      if (demo) output.write(`The Git template behind bundle ${demo.bundle.bundle_id}: npx exstate templates show ${demo.template_instance.template_instance_id} --repo ${relative(process.cwd(), demo.repository) || '.'}`);
     }
 
     if (!db) return EXIT_CODES.OK;
