@@ -15,7 +15,7 @@ import { printJson, renderFields, type Output } from './format.js';
 import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
 import { attachRequestLog } from '../local/request-log.js';
 import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
-import { demoTemplateOrReason, type DemoTemplate } from '../local/demo-template.js';
+import type { DemoTemplate } from '../local/demo-template.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
 
@@ -143,8 +143,10 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<n
     }
 
     const { anchorDaysFromToday, ...demoOptions } = DEMO_TEMPLATE;
+    // Imported here: the template library (yaml, ajv) is not loaded by the CLI's other commands.
+    const { demoTemplateOrReason } = await import('../local/demo-template.js');
     const templateDemo: DemoTemplate | { skipped: string } = options.seed
-      ? await demoTemplateOrReason(store, { ...demoOptions, anchorDate: addDays(today, anchorDaysFromToday) })
+      ? await demoTemplateOrReason(store, { ...demoOptions, anchorDate: addDays(today, anchorDaysFromToday), freshTable: seeded.loaded })
       : { skipped: 'skipped (--no-seed)' };
     const demo = 'skipped' in templateDemo ? undefined : templateDemo;
     const subjects = await discoverSubjects(store, { skipBundles: demo ? [demo.bundle.bundle_id] : [] });

@@ -23,6 +23,8 @@ export interface DemoTemplateOptions {
   /** The bundle's owner (and who instantiates it): the demo data's admin. */
   ownerEmail: string;
   anchorDate: string;
+  /** The table was empty before the fixture was loaded: there is no earlier demo bundle to look for. */
+  freshTable?: boolean;
 }
 
 export interface DemoTemplate {
@@ -65,7 +67,7 @@ export async function ensureDemoTemplateBundle(store: ExecutionStore, options: D
   await commitExample(options);
   const committed = await readCommittedTemplate(join(options.repoDir, options.path));
   const found = { repository: committed.root, template_id: committed.template_id, template_version: committed.template_version };
-  for (const bundle of (await store.bundles.listActive()).items) {
+  for (const bundle of options.freshTable ? [] : (await store.bundles.listActive()).items) {
     if (!bundle.template_instance_id) continue;
     const instance = await store.bundles.getTemplateInstance(bundle.template_instance_id);
     if (instance?.template_id === committed.template_id && instance.template_version === committed.template_version) {

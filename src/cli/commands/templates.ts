@@ -11,7 +11,7 @@ import { MILESTONE_TAG } from '../../services/bundles.js';
 import type { Task } from '../../services/tasks.js';
 import type { User } from '../../services/users.js';
 import type { ExecutionStore } from '../../store.js';
-import { formatFinding, instantiateCommittedTemplate, readCommittedTemplate, readFileAtCommit, repositoryRoot, validateTemplatePaths, type TemplateFinding } from '../../templates/index.js';
+import type { TemplateFinding } from '../../templates/index.js';
 import type { CliConnection } from '../connect.js';
 import { CliError, EXIT_CODES } from '../errors.js';
 import { plural, printJson, printList, renderFields, type Output } from '../format.js';
@@ -25,6 +25,9 @@ export interface TemplateCommandDeps {
   calendarDate: (value: string) => string;
   userRef: (value: string) => string;
 }
+
+/** The template library (yaml, ajv), loaded only by these commands: the others start without it. */
+const library = () => import('../../templates/index.js');
 
 function templateInstanceId(value: string): string {
   if (isId('template_instance', value.trim())) return value.trim();
@@ -72,7 +75,8 @@ export function registerTemplateCommands(program: Command, deps: TemplateCommand
     .description('check template files against the template format: every error of every file, with file:line and key path (a directory: every *.yaml/*.yml in it)')
     .argument('<paths...>', 'template files or directories')
     .addOption(jsonOption())
-    .action((paths: string[], options: { json?: boolean }) => {
+    .action(async (paths: string[], options: { json?: boolean }) => {
+      const { validateTemplatePaths, formatFinding } = await library();
       const result = validateTemplatePaths(paths);
       const o = out(options.json);
       const invalid = result.files.filter((file) => !file.ok).length;
@@ -101,6 +105,7 @@ export function registerTemplateCommands(program: Command, deps: TemplateCommand
     .option('--repo <dir>', 'a clone of the repository the template came from (default: the one containing the current directory)')
     .addOption(jsonOption())
     .action(async (id: string, options: { repo?: string; json?: boolean }) => {
+      const { readFileAtCommit, repositoryRoot } = await library();
       const { store } = open();
       const instance = await store.bundles.getTemplateInstance(id);
       if (!instance) throw new CliError(`No template instance has the ID ${id}.`, EXIT_CODES.REJECTED);
@@ -142,6 +147,7 @@ export function registerTemplateCommands(program: Command, deps: TemplateCommand
     .addOption(new Option('--as <user>', 'who instantiates it, with their role\'s permissions (default: the owner)').argParser(deps.userRef))
     .addOption(jsonOption())
     .action(async (options: { template: string; title: string; anchorDate: string; owner: string; as?: string; json?: boolean }) => {
+      const { instantiateCommittedTemplate, readCommittedTemplate } = await library();
       // Git and the file first: a template that is not committed (or not valid) never reaches the store.
       const committed = await readCommittedTemplate(options.template);
       const { store } = open();
