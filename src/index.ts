@@ -16,6 +16,7 @@ export { TASK_TRANSITIONS, canTransition } from './services/task-status.js';
 export type { Task, TaskTransition, CreateTaskInput, TaskChanges } from './services/tasks.js';
 export { USER_EDITABLE_TASK_FIELDS } from './services/tasks.js';
 export type { Bundle, BundleDetail, BundleLink, TemplateDefinition, TemplateInstance, TemplateTaskDefinition } from './services/bundles.js';
+export { MAX_TEMPLATE_TASKS, MILESTONE_TAG, TEMPLATE_OFFSET_DAYS } from './services/bundles.js';
 export type { User, CreateUserInput } from './services/users.js';
 export type { RecurringSchedule, MaterializeResult } from './services/schedules.js';
 export type { Notification } from './services/notifications.js';

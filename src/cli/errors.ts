@@ -30,10 +30,11 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 /** The exit-code table printed by --help. */
 export const EXIT_CODE_HELP = `Exit codes:
   0   success
-  1   the store refused the request (invalid input, not found, conflict) or the export is invalid
+  1   the store refused the request (invalid input, not found, conflict), the export is invalid, or a template
+      is refused (invalid, not committed, unknown assignee, commit not in the repository)
   2   DynamoDB unreachable (endpoint down, no credentials), or DynamoDB Local cannot start (Java missing, port in use)
   3   the table does not exist or does not match the template (locally: \`npm start\`, or \`exstate seed\` against your own DynamoDB Local)
-  4   configuration missing (DATAOPS_EXECUTION_TABLE, AWS region)
+  4   configuration missing (DATAOPS_EXECUTION_TABLE, AWS region; git for the template commands)
   64  bad command-line arguments
   70  unexpected internal error (set EXSTATE_DEBUG=1 for the stack trace)`;
 
