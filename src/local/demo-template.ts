@@ -58,7 +58,7 @@ async function commitExample(options: DemoTemplateOptions): Promise<void> {
   if (!existsSync(target) || !readFileSync(target).equals(text)) writeFileSync(target, text);
   if ((await git(repoDir, ['status', '--porcelain', '--', path])) !== '') {
     await git(repoDir, ['add', '--', path]);
-    await git(repoDir, ['commit', '-q', '-m', `${path}: the example from ${options.source.split('/').slice(-2).join('/')}`]);
+    await git(repoDir, ['commit', '-q', '-m', `${path}: the example template, for the npm start demo`]);
   }
 }
 

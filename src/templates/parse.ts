@@ -69,11 +69,14 @@ export function formatPath(segments: readonly Segment[]): string {
   return out;
 }
 
+function sizeFinding(bytes: number, file: string): TemplateFinding | undefined {
+  return bytes > MAX_TEMPLATE_FILE_BYTES ? { file, path: '', code: 'FILE', message: `is ${bytes} bytes; a template file may be at most ${MAX_TEMPLATE_FILE_BYTES} bytes` } : undefined;
+}
+
 /** Bytes as a template's text: at most MAX_TEMPLATE_FILE_BYTES of UTF-8. */
 export function decodeTemplateBytes(bytes: Uint8Array, file: string): { text: string } | { finding: TemplateFinding } {
-  if (bytes.byteLength > MAX_TEMPLATE_FILE_BYTES) {
-    return { finding: { file, path: '', code: 'FILE', message: `is ${bytes.byteLength} bytes; a template file may be at most ${MAX_TEMPLATE_FILE_BYTES} bytes` } };
-  }
+  const tooLarge = sizeFinding(bytes.byteLength, file);
+  if (tooLarge) return { finding: tooLarge };
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
@@ -94,12 +97,8 @@ function schemaValidator(): ValidateFunction {
 export function parseTemplate(source: string, file: string): ParsedTemplate {
   const findings: TemplateFinding[] = [];
   const lineCounter = new LineCounter();
-  let doc: Document.Parsed | undefined;
-  const noLocation = () => undefined;
-
-  if (Buffer.byteLength(source, 'utf8') > MAX_TEMPLATE_FILE_BYTES) {
-    return { template: null, findings: [{ file, path: '', code: 'FILE', message: `is larger than ${MAX_TEMPLATE_FILE_BYTES} bytes; a template file may be at most that` }], locate: noLocation };
-  }
+  const tooLarge = sizeFinding(Buffer.byteLength(source, 'utf8'), file);
+  if (tooLarge) return { template: null, findings: [tooLarge], locate: () => undefined };
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
   const at = (offset: number | undefined) => {
     if (offset === undefined) return {};
@@ -109,7 +108,7 @@ export function parseTemplate(source: string, file: string): ParsedTemplate {
 
   const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const list = Array.isArray(documents) ? documents : [];
-  doc = list[0];
+  const doc: Document.Parsed | undefined = list[0];
   if (list.length > 1) {
     findings.push({ file, ...at(list[1]!.range[0]), path: '', code: 'YAML', message: `holds ${list.length} YAML documents; a template file holds exactly one (remove the extra "---")` });
   }
@@ -139,7 +138,7 @@ export function parseTemplate(source: string, file: string): ParsedTemplate {
     return { template: null, findings, locate };
   }
 
-  const locateSegments = (segments: readonly Segment[], preferKey = true) => at(findNode(doc!, segments, preferKey).offset);
+  const locateSegments = (segments: readonly Segment[], preferKey = true) => at(findNode(doc, segments, preferKey).offset);
   const validate = schemaValidator();
   if (!validate(data)) {
     const seen = new Set<string>();
