@@ -5,8 +5,10 @@
  * bundle it made. Commits use a fixed identity and date, so they work on a machine with no Git
  * configuration and the same text always gets the same SHA.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import type { Bundle, TemplateInstance } from '../services/bundles.js';
 import type { ExecutionStore } from '../store.js';
@@ -43,22 +45,52 @@ const FIXED_DATE = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE
 
 async function git(cwd: string, args: string[]): Promise<string> {
   const result = await runGit(cwd, [...IDENTITY, ...args], { env: FIXED_DATE });
-  if (result.code !== 0) throw new ConfigError(`git ${args[0]} failed in ${cwd}: ${result.stderr.split('\n')[0]}`);
+  const command = args.find((arg) => !arg.startsWith('-') && !arg.includes('='));
+  if (result.code !== 0) throw new ConfigError(`git ${command} failed in ${cwd}: ${(result.stderr || result.stdout.toString('utf8').trim()).split('\n')[0]}`);
   return result.stdout.toString('utf8').trim();
 }
 
-/** Commits `source` as `path` in the repository (created if missing) unless HEAD already has exactly that text. */
-async function commitExample(options: DemoTemplateOptions): Promise<void> {
-  const { repoDir, path } = options;
-  mkdirSync(repoDir, { recursive: true });
-  if (!existsSync(join(repoDir, '.git'))) await git(repoDir, ['-c', 'init.defaultBranch=main', 'init', '-q']);
+/** Commits `source` as `path` in `repo` unless HEAD already has exactly that text. */
+async function commitIfChanged(repo: string, options: DemoTemplateOptions): Promise<void> {
   const text = readFileSync(options.source);
-  const target = join(repoDir, path);
+  const target = join(repo, options.path);
   mkdirSync(dirname(target), { recursive: true });
   if (!existsSync(target) || !readFileSync(target).equals(text)) writeFileSync(target, text);
-  if ((await git(repoDir, ['status', '--porcelain', '--', path])) !== '') {
-    await git(repoDir, ['add', '--', path]);
-    await git(repoDir, ['commit', '-q', '-m', `${path}: the example template, for the npm start demo`]);
+  if ((await git(repo, ['status', '--porcelain', '--', options.path])) !== '') {
+    await git(repo, ['add', '--', options.path]);
+    await git(repo, ['commit', '-q', '-m', `${options.path}: the example template, for the npm start demo`]);
+  }
+}
+
+/**
+ * The throwaway repository with the example committed. Two starts at once (two test workers, say)
+ * must not trip over each other: a new repository is built aside and renamed into place (the
+ * loser uses the winner's: same text, identity and date, so the same commit), and a commit that
+ * loses a race for Git's index lock is retried.
+ */
+async function commitExample(options: DemoTemplateOptions): Promise<void> {
+  const { repoDir } = options;
+  if (!existsSync(join(repoDir, '.git'))) {
+    // Never run git in a directory that is not its own repository: git would find the checkout around it.
+    if (existsSync(repoDir) && readdirSync(repoDir).length > 0) throw new ConfigError(`${repoDir} exists but is not a Git repository: remove it`);
+    const staging = `${repoDir}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    mkdirSync(staging, { recursive: true });
+    try {
+      await git(staging, ['-c', 'init.defaultBranch=main', 'init', '-q']);
+      await commitIfChanged(staging, options);
+      renameSync(staging, repoDir);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      if (!existsSync(join(repoDir, '.git'))) throw error;
+    }
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await commitIfChanged(repoDir, options);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await sleep(200 * attempt);
+    }
   }
 }
 
