@@ -9,6 +9,8 @@ export { loadConfig, resolveClientSettings, resolveTableName, LOCAL_TABLE_NAME, 
 export * from './errors.js';
 export { ID_PREFIXES, ID_PATTERNS, isId, assertId, newId, type IdKind } from './ids.js';
 export * from './vocabulary.js';
+// The value rules (one home: src/formats.ts), for handlers that check input before calling the store.
+export * from './formats.js';
 export { INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, SECONDARY_INDEXES } from './table-layout.js';
 export { createExecutionService, ENTITY_NAMES, schemas, type ExecutionService, type EntityName } from './entities/index.js';
 // Record types: derived from the entity schemas (src/entities).
@@ -38,3 +40,4 @@ export type { CreateUserInput } from './services/users.js';
 export type { CreateScheduleInput, MaterializeResult } from './services/schedules.js';
 export type { ClaimOutcome, CreateNotificationInput } from './services/notifications.js';
 export type { CreateArtifactInput, RegisterFileInput } from './services/files.js';
+export { MAX_TEMPLATE_TASKS, MILESTONE_TAG, TEMPLATE_OFFSET_DAYS } from './services/bundles.js';

@@ -76,10 +76,10 @@ export const EXIT_CODE_BY_ERROR_CODE: Record<ErrorCode, ExitCode> = {
 /** What each exit code means, for --help and the README (one row per code, in order). */
 export const EXIT_CODE_MEANINGS: readonly (readonly [ExitCode, string])[] = [
   [EXIT_CODES.OK, 'success'],
-  [EXIT_CODES.REJECTED, 'the store refused the request (invalid input, not found, conflict, table not empty) or the export is invalid'],
+  [EXIT_CODES.REJECTED, 'the store refused the request (invalid input, not found, conflict, table not empty), the export is invalid, or a template is refused (invalid, not committed, unknown assignee, commit not in the repository)'],
   [EXIT_CODES.UNREACHABLE, 'DynamoDB unreachable (endpoint down, no credentials), or DynamoDB Local cannot start (Java missing, port in use)'],
   [EXIT_CODES.NO_TABLE, 'the table does not exist or does not match the template (locally: `npm start`, or `exstate seed` against your own DynamoDB Local)'],
-  [EXIT_CODES.CONFIG, 'configuration missing (DATAOPS_EXECUTION_TABLE, AWS region, DYNAMODB_ENDPOINT for seed)'],
+  [EXIT_CODES.CONFIG, 'configuration missing (DATAOPS_EXECUTION_TABLE, AWS region, DYNAMODB_ENDPOINT for seed; git for the template commands)'],
   [EXIT_CODES.NON_LOCAL_TARGET, 'refused: seed, table creation or `local --endpoint` aimed at a DynamoDB that is not on this machine, or an import into one without --target-table'],
   [EXIT_CODES.RESTORE_IN_PROGRESS, 'the table holds a restore marker: an import is running or was interrupted'],
   [EXIT_CODES.USAGE, 'bad command-line arguments'],

@@ -6,6 +6,7 @@
 import { relative, resolve } from 'node:path';
 import { assertLoopbackEndpoint, resolveTableName } from '../config.js';
 import { ExecutionStoreError } from '../errors.js';
+import { addDays } from '../formats.js';
 import { createExecutionStore } from '../store.js';
 import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableIsEmpty, tableSchemaDifferences } from '../local/create-table.js';
 import { loadFixture, summarizeLoad } from '../local/demo-fixture.js';
@@ -18,8 +19,18 @@ import { printJson, renderFields, type Output } from './format.js';
 import { PROJECT_ROOT } from './project.js';
 import { discoverSubjects, renderReport, runAccessPatternReport, type ReportRow } from './report.js';
 import { todayIn } from './today.js';
+import type { DemoTemplate } from '../local/demo-template.js';
 
 export const DEFAULT_DB_PATH = resolve(PROJECT_ROOT, '.local/dynamodb');
+
+/** The Git-to-runtime demo: an example template committed to a throwaway repository, instantiated two weeks out. */
+const DEMO_TEMPLATE = {
+  source: resolve(PROJECT_ROOT, 'examples/templates/meetup.yaml'),
+  repoDir: resolve(PROJECT_ROOT, '.local/template-repo'),
+  path: 'templates/meetup.yaml',
+  ownerEmail: 'anna.schmidt@example.org',
+  anchorDaysFromToday: 14,
+};
 
 export interface LocalOptions {
   port: number;
@@ -138,7 +149,15 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
       seeded = { loaded: true, rebased_to: today, ...summarizeLoad(result) };
     }
 
-    const subjects = await discoverSubjects(store);
+    const { anchorDaysFromToday, ...demoOptions } = DEMO_TEMPLATE;
+    // Imported here: the template library (yaml, ajv) is not loaded by the CLI's other commands.
+    const { demoTemplateOrReason } = await import('../local/demo-template.js');
+    const templateDemo: DemoTemplate | { skipped: string } = options.seed
+      ? await demoTemplateOrReason(store, { ...demoOptions, anchorDate: addDays(today, anchorDaysFromToday, 'anchorDaysFromToday'), freshTable: seeded.loaded })
+      : { skipped: 'skipped (--no-seed)' };
+    const demo = 'skipped' in templateDemo ? undefined : templateDemo;
+    const subjects = await discoverSubjects(store, { skipBundles: demo ? [demo.bundle.bundle_id] : [] });
+    subjects.template = demo ? { bundle: demo.bundle, template_instance: demo.template_instance } : null;
     const report: ReportRow[] = await runAccessPatternReport(store, meter, { today, subjects });
     const readyMs = Math.round(performance.now() - started);
     const handlerEnv = { DYNAMODB_ENDPOINT: endpoint, DATAOPS_EXECUTION_TABLE: tableName };
@@ -152,6 +171,9 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
         table: tableName,
         table_created: created,
         fixture: seeded,
+        template_demo: demo
+          ? { repository: demo.repository, template_id: demo.template_id, template_version: demo.template_version, bundle_id: demo.bundle.bundle_id, template_instance_id: demo.template_instance.template_instance_id, tasks: demo.tasks, created: demo.created }
+          : templateDemo,
         env: handlerEnv,
         report,
         ready_ms: readyMs,
@@ -171,6 +193,12 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
               ? `loaded${seeded.items !== undefined ? ` ${seeded.items} items` : ''}, dates rebased to ${seeded.rebased_to}`
               : `not loaded: ${seeded.reason}`,
           ],
+          [
+            'template',
+            demo
+              ? `${demo.template_id} at ${demo.template_version.slice(0, 7)} in ${relative(process.cwd(), demo.repository) || '.'} -> bundle ${demo.bundle.bundle_id}, ${demo.tasks} tasks (${demo.created ? 'instantiated now' : 'from an earlier start'})`
+              : `not instantiated: ${'skipped' in templateDemo ? templateDemo.skipped : ''}`,
+          ],
         ]),
       );
       output.write('');
@@ -183,6 +211,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
       const someone = subjects.operators.find((u) => u.role === 'operator') ?? subjects.operators[0];
       const example = someone ? `tasks upcoming --assignee ${someone.email}` : 'tasks overdue';
       output.write(`Ready in ${(readyMs / 1000).toFixed(1)} s. In another terminal: npx exstate ${example}   (npx exstate --help lists every command)`);
+      if (demo) output.write(`The Git template behind bundle ${demo.bundle.bundle_id}: npx exstate templates show ${demo.template_instance.template_instance_id} --repo ${relative(process.cwd(), demo.repository) || '.'}`);
     }
 
     if (!db) return EXIT_CODES.OK;

@@ -12,6 +12,7 @@ import { registerScheduleCommands } from './commands/schedules.js';
 import { registerSchedulerCommands } from './commands/scheduler.js';
 import { registerSeedCommands } from './commands/seed.js';
 import { registerTaskCommands } from './commands/tasks.js';
+import { registerTemplateCommands } from './commands/templates.js';
 import { LOCAL_ENDPOINT } from './connect.js';
 import { createCliDeps, type CliDeps, type CliDepsOptions, type CliIo } from './deps.js';
 import { describeError, EXIT_CODE_HELP, EXIT_CODES } from './errors.js';
@@ -29,6 +30,7 @@ const COMMAND_GROUPS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerSchedulerCommands,
   registerNotificationCommands,
   registerExportCommands,
+  registerTemplateCommands,
 ];
 
 export function buildProgram(io: CliIo, options: CliDepsOptions = {}): { program: Command; deps: CliDeps } {

@@ -9,7 +9,7 @@ import { BUNDLE_STAGES } from '../vocabulary.js';
 import type { ExecutionStore } from '../store.js';
 import type { User } from '../services/users.js';
 import type { Task } from '../services/tasks.js';
-import type { Bundle } from '../services/bundles.js';
+import type { Bundle, TemplateInstance } from '../entities/index.js';
 import type { RequestLog } from '../local/request-log.js';
 import { renderTable } from './format.js';
 import { todayIn } from './today.js';
@@ -33,10 +33,12 @@ export interface ReportSubjects {
   historyTask: Task | null;
   fileTask: string | null;
   artifactTask: string | null;
+  /** A bundle instantiated from a Git template (the `npm start` demo), reported on its own rows. */
+  template?: { bundle: Bundle; template_instance: TemplateInstance } | null;
 }
 
 /** Operators, a bundle and interesting tasks, found from the open-task and active-bundle views. */
-export async function discoverSubjects(store: ExecutionStore): Promise<ReportSubjects> {
+export async function discoverSubjects(store: ExecutionStore, options: { skipBundles?: readonly string[] } = {}): Promise<ReportSubjects> {
   const { data: openTasks } = (await store.service.entities.task.query.openByDue({}).go({ pages: 'all' })) as unknown as { data: Task[] };
   const bundles = (await store.bundles.listActive()).items;
   const ids = new Set<string>();
@@ -51,7 +53,7 @@ export async function discoverSubjects(store: ExecutionStore): Promise<ReportSub
   let fileTask: string | null = null;
   let artifactTask: string | null = null;
   let bestTaskCount = -1;
-  for (const candidate of bundles.slice(0, 20)) {
+  for (const candidate of bundles.filter((b) => !options.skipBundles?.includes(b.bundle_id)).slice(0, 20)) {
     const detail = await store.bundles.getWithTasks(candidate.bundle_id);
     if (detail.tasks.length > bestTaskCount) {
       bestTaskCount = detail.tasks.length;
@@ -129,6 +131,11 @@ export async function runAccessPatternReport(
   if (bundle) {
     await run(`Tasks of bundle "${bundle.title.slice(0, 30)}"`, 'tasks.listByBundle', () => store.tasks.listByBundle({ bundle_id: bundle.bundle_id }));
     await run(`Bundle detail "${bundle.title.slice(0, 30)}"`, 'bundles.getWithTasks', () => store.bundles.getWithTasks(bundle.bundle_id));
+  }
+  if (subjects.template) {
+    const { bundle: fromGit, template_instance: instance } = subjects.template;
+    await run(`Template instance ${instance.template_id}@${instance.template_version.slice(0, 7)}`, 'bundles.getTemplateInstance', () => store.bundles.getTemplateInstance(instance.template_instance_id));
+    await run(`Bundle detail "${fromGit.title.slice(0, 30)}"`, 'bundles.getWithTasks', () => store.bundles.getWithTasks(fromGit.bundle_id));
   }
   await run('Active bundles', 'bundles.listActive', () => store.bundles.listActive());
   for (const stage of BUNDLE_STAGES) {

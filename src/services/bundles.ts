@@ -41,6 +41,9 @@ export interface TemplateTaskDefinition {
   required_link_name?: string;
   requires_file?: boolean;
   stage_on_complete?: BundleStage;
+  description?: string;
+  /** A milestone task carries the task tag MILESTONE_TAG. */
+  milestone?: boolean;
 }
 
 export interface TemplateDefinition {
@@ -48,6 +51,10 @@ export interface TemplateDefinition {
   template_id: string;
   /** Git commit SHA of that template. */
   template_version: string;
+  /** Copied onto the bundle. */
+  description?: string;
+  emoji?: string;
+  tags?: string[];
   tasks: TemplateTaskDefinition[];
 }
 
@@ -90,6 +97,14 @@ export const MAX_TRANSACTION_ITEMS = 100;
 
 /** How far before or after the anchor date a template task may fall (about ten years). */
 export const TEMPLATE_OFFSET_DAYS = { min: -3650, max: 3650 } as const;
+/** The reserved task tag that marks a template's milestone tasks (no attribute of its own, ADR 0005). */
+export const MILESTONE_TAG = 'milestone';
+
+/** Items an instantiation's transaction holds: the bundle, the instance, the tasks and one active-user check per distinct person (actor, owner, assignees). */
+export function instantiationItemCount(tasks: number, distinctPeople: number): number {
+  return 2 + tasks + distinctPeople;
+}
+
 const OFFSET_DAYS = integerRule('offset_days', TEMPLATE_OFFSET_DAYS.min, TEMPLATE_OFFSET_DAYS.max);
 
 const LINK_SHAPE = { name: true, url: true } as const;
@@ -115,9 +130,11 @@ const TEMPLATE_TASK_SHAPE = {
   required_link_name: true,
   requires_file: true,
   stage_on_complete: true,
+  description: true,
+  milestone: true,
 } as const satisfies Record<keyof TemplateTaskDefinition, true>;
 const INSTANTIATE_SHAPE = {
-  template: { template_id: true, template_version: true, tasks: [TEMPLATE_TASK_SHAPE] },
+  template: { template_id: true, template_version: true, description: true, emoji: true, tags: true, tasks: [TEMPLATE_TASK_SHAPE] },
   title: true,
   owner_id: true,
   anchor_date: true,
@@ -173,6 +190,11 @@ export function createBundlesService(ctx: ServiceContext) {
 
     async get(bundle_id: string): Promise<Bundle | null> {
       return getOrNull<Bundle>(entities.bundle.get({ bundle_id: assertId('bundle', bundle_id) }));
+    },
+
+    /** One GetItem: which template at which commit produced a bundle. */
+    async getTemplateInstance(template_instance_id: string): Promise<TemplateInstance | null> {
+      return getOrNull<TemplateInstance>(entities.template_instance.get({ template_instance_id: assertId('template_instance', template_instance_id) }));
     },
 
     /** The bundle with its tasks, files, artifacts and template instance: one collection Query (per 1 MB page). */
@@ -270,6 +292,7 @@ export function createBundlesService(ctx: ServiceContext) {
         return newTaskRecord(
           {
             title: checkValue(TEXT.title, definition.title, `${field}.title`),
+            description: checkOptional(TEXT.description, definition.description, `${field}.description`),
             assignee_id,
             bundle_id,
             template_instance_id,
@@ -280,26 +303,29 @@ export function createBundlesService(ctx: ServiceContext) {
             requires_file: definition.requires_file === undefined ? false : checkValue(BOOLEAN, definition.requires_file, `${field}.requires_file`),
             stage_on_complete: definition.stage_on_complete === undefined ? undefined : checkEnum(BUNDLE_STAGES, definition.stage_on_complete, `${field}.stage_on_complete`),
             instructions_url: checkOptional(TEXT.url, definition.instructions_url, `${field}.instructions_url`),
+            tags: definition.milestone === undefined || !checkValue(BOOLEAN, definition.milestone, `${field}.milestone`) ? [] : [MILESTONE_TAG],
             created_by: actor.user_id,
           },
           now,
         );
       });
-      const bundle: Bundle = {
+      const bundle: Bundle = compact({
         bundle_id,
         title,
-        stage: 'preparation',
-        status: 'active',
+        description: checkOptional(TEXT.description, input.template.description, 'template.description'),
+        stage: 'preparation' as const,
+        status: 'active' as const,
         owner_id,
         template_instance_id,
         anchor_date,
         links: [],
-        tags: [],
+        tags: checkTags(input.template.tags, 'template.tags'),
+        emoji: checkOptional(TEXT.emoji, input.template.emoji, 'template.emoji'),
         created_by: actor.user_id,
         created_at: at,
         updated_at: at,
         version: 1,
-      };
+      });
       const template_instance: TemplateInstance = {
         template_instance_id,
         template_id,
@@ -315,7 +341,7 @@ export function createBundlesService(ctx: ServiceContext) {
         { user_id: owner_id, field: 'owner_id' },
         ...tasks.flatMap((task, i) => (task.assignee_id ? [{ user_id: task.assignee_id, field: `template.tasks[${i}].assignee_id` }] : [])),
       ];
-      const itemCount = 2 + tasks.length + new Set(users.map((user) => user.user_id)).size;
+      const itemCount = instantiationItemCount(tasks.length, new Set(users.map((user) => user.user_id)).size);
       if (itemCount > MAX_TRANSACTION_ITEMS) {
         throw new ValidationError(
           `This template needs ${itemCount} writes in one transaction (tasks plus one check per distinct person); DynamoDB allows ${MAX_TRANSACTION_ITEMS}: split the template or assign fewer distinct people`,

@@ -187,9 +187,10 @@ describe('exstate local --endpoint (a DynamoDB Local that is already running, e.
     extraTables.push(name);
     const run = await exstate(['local', '--endpoint', table.endpoint, '--json'], cliEnv({ DATAOPS_EXECUTION_TABLE: name }));
     expect(run.code, run.stderr).toBe(0);
-    const info = parseJson<{ pid: number | null; table: string; table_created: boolean; fixture: { loaded: boolean; items: number }; env: Record<string, string>; report: { call: string; rows: number }[] }>(run);
-    expect(info).toMatchObject({ pid: null, table: name, table_created: true, fixture: { loaded: true, items: 59 }, env: { DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name } });
-    expect(info.report.find((r) => r.call === 'bundles.listActive')!.rows).toBe(rows('bundle').filter((b) => b.status === 'active').length);
+    const info = parseJson<{ pid: number | null; table: string; table_created: boolean; fixture: { loaded: boolean; items: number }; template_demo: { created: boolean }; env: Record<string, string>; report: { call: string; rows: number }[] }>(run);
+    expect(info).toMatchObject({ pid: null, table: name, table_created: true, fixture: { loaded: true, items: 59 }, template_demo: { created: true }, env: { DYNAMODB_ENDPOINT: table.endpoint, DATAOPS_EXECUTION_TABLE: name } });
+    // The fixture's active bundles and the one instantiated from the example Git template.
+    expect(info.report.find((r) => r.call === 'bundles.listActive')!.rows).toBe(rows('bundle').filter((b) => b.status === 'active').length + 1);
   });
 
   it('refuses a table that does not match the template, and the views say which index is missing', async () => {

@@ -4,13 +4,13 @@
  * CLI, keeps its data across restarts (unless --in-memory), and stops Java on SIGINT/SIGTERM.
  * A port in use or a missing Java is one line and exit 2.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/local/dynamodb-local.js';
-import { cliEnv, exstate, isAlive, parseJson, spawnCli, waitForOutput } from './support/cli.js';
+import { ROOT, cliEnv, exstate, isAlive, parseJson, spawnCli, waitForOutput } from './support/cli.js';
 
 const STARTUP_MS = 90_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'exstate-local-'));
@@ -42,6 +42,7 @@ interface LocalJson {
   table: string;
   table_created: boolean;
   fixture: { loaded: boolean; items?: number; reason?: string };
+  template_demo: { repository: string; template_id: string; template_version: string; bundle_id: string; template_instance_id: string; tasks: number; created: boolean };
   env: Record<string, string>;
   report: { pattern: string; call: string; rows: number; requests: number; read_units: number; commands: string[] }[];
   ready_ms: number;
@@ -54,6 +55,7 @@ const EVERY_V1_READ = [
   'tasks.listByAssigneeStatus',
   'tasks.listByBundle',
   'bundles.getWithTasks',
+  'bundles.getTemplateInstance',
   'bundles.listActive',
   'bundles.listByStage',
   'schedules.listDueSoon',
@@ -83,6 +85,14 @@ describe('exstate local', () => {
     });
     expect(isAlive(info.pid)).toBe(true);
     expect(info.ready_ms).toBeLessThan(60_000);
+    // The Git template demo: committed to a throwaway repository under .local/, instantiated, reported.
+    expect(info.template_demo).toMatchObject({ repository: join(ROOT, '.local/template-repo'), template_id: 'templates/meetup.yaml', tasks: 11, created: true });
+    expect(info.template_demo.template_version).toMatch(/^[0-9a-f]{40}$/);
+    const templateRows = info.report.filter((r) => r.call === 'bundles.getTemplateInstance' || r.pattern === 'Bundle detail "Community meetup (from Git)"');
+    expect(templateRows.map((r) => [r.pattern, r.rows])).toEqual([
+      [`Template instance templates/meetup.yaml@${info.template_demo.template_version.slice(0, 7)}`, 1],
+      ['Bundle detail "Community meetup (from Git)"', 13],
+    ]);
     expect([...new Set(info.report.map((r) => r.call))].sort()).toEqual([...EVERY_V1_READ].sort());
     for (const row of info.report) {
       expect(row.requests, row.pattern).toBeGreaterThanOrEqual(1);
@@ -97,6 +107,9 @@ describe('exstate local', () => {
     const overdue = await exstate(['tasks', 'overdue', '--json'], cliEnv(info.env));
     expect(overdue.code, overdue.stderr).toBe(0);
     expect(parseJson<{ items: unknown[] }>(overdue).items.length).toBeGreaterThan(0);
+    const shown = await exstate(['templates', 'show', info.template_demo.template_instance_id, '--repo', info.template_demo.repository, '--json'], cliEnv(info.env));
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(parseJson<{ template: { text: string } }>(shown).template.text).toBe(readFileSync(join(ROOT, 'examples/templates/meetup.yaml'), 'utf8'));
 
     local.child.kill('SIGINT');
     const exit = await local.exited;
@@ -119,7 +132,9 @@ describe('exstate local', () => {
     expect(screen).toContain(`export DYNAMODB_ENDPOINT=http://127.0.0.1:${port}`);
     expect(screen).toContain('export DATAOPS_EXECUTION_TABLE=dataops-execution-local');
     expect(screen).toMatch(/│ Access pattern\s+│ Service call\s+│ Index\s+│ Rows\s+│ Requests\s+│ Read units │/);
-    expect(screen).toMatch(/28 access patterns, \d+ requests, [\d.]+ read units, no Scan\./);
+    expect(screen).toMatch(/template  templates\/meetup\.yaml at [0-9a-f]{7} in \.local\/template-repo -> bundle bdl_\w{26}, 11 tasks \(instantiated now\)/);
+    expect(screen).toMatch(/30 access patterns, \d+ requests, [\d.]+ read units, no Scan\./);
+    expect(screen).toMatch(/npx exstate templates show tpi_\w{26} --repo \.local\/template-repo/);
     expect(screen).toMatch(/Ready in \d+\.\d s\./);
     expect(first.stderr()).not.toMatch(/Warning|\n\s+at /);
 
@@ -131,6 +146,9 @@ describe('exstate local', () => {
     const info = parseJson<LocalJson>({ code: 0, signal: null, stdout: second.stdout(), stderr: second.stderr(), ms: 0 });
     started.push(info.pid);
     expect(info).toMatchObject({ table_created: false, fixture: { loaded: false, reason: 'the table already holds data (kept as it is)' } });
+    // The same template version is not instantiated twice: the bundle from the first start is found.
+    expect(info.template_demo).toMatchObject({ created: false, bundle_id: /^bdl_/ });
+    expect(screen).toContain(`-> bundle ${info.template_demo.bundle_id}, 11 tasks (instantiated now)`);
     expect(info.report.find((r) => r.pattern === 'Overdue: whole team')!.rows).toBeGreaterThan(0);
     second.child.kill('SIGINT');
     expect((await second.exited).code).toBe(0);

@@ -255,6 +255,7 @@ describe('malformed IDs and key injection', () => {
       { name: 'users.get', kind: 'user', call: (id) => s.users!.get!(id) },
       { name: 'bundles.get', kind: 'bundle', call: (id) => s.bundles!.get!(id) },
       { name: 'bundles.getWithTasks', kind: 'bundle', call: (id) => s.bundles!.getWithTasks!(id) },
+      { name: 'bundles.getTemplateInstance', kind: 'template_instance', call: (id) => s.bundles!.getTemplateInstance!(id) },
       { name: 'bundles.archive', kind: 'bundle', call: (id) => s.bundles!.archive!({ bundle_id: id, actor: a }) },
       { name: 'bundles.create owner', kind: 'user', call: (id) => s.bundles!.create!({ title: 'x', owner_id: id, actor: a }) },
       { name: 'bundles.instantiateTemplate assignee', kind: 'user', call: (id) => s.bundles!.instantiateTemplate!({ template: { template_id: 't', template_version: 'abcdef1', tasks: [{ ref: 'a', title: 'A', offset_days: 0, assignee_id: id === null ? 7 : id }] }, title: 'T', owner_id: ids.user, anchor_date: '2026-04-01', actor: a }) },

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   TASK_STATUSES,
+  TEXT_LIMITS,
   createExecutionStore,
   newId,
   type Actor,
@@ -18,6 +19,7 @@ import {
 } from '../../src/index.js';
 import { attachRequestLog, type RequestLog } from '../support/request-log.js';
 import { createTestTable, localClient, type TestTable } from '../support/table.js';
+import { MAX_TEMPLATE_TASKS, MAX_TRANSACTION_ITEMS, MILESTONE_TAG, TEMPLATE_OFFSET_DAYS, instantiationItemCount } from '../../src/services/bundles.js';
 import { expectCode, expectRejectedUnchanged, measure, pool, scanRaw, snapshotTable, transactionItems } from './helpers.js';
 
 /** The status machine as the issue states it. */
@@ -331,6 +333,74 @@ describe('instantiateTemplate', () => {
     await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { template_id: 't', template_version: 'abcdef1', tasks: [tasks[0]!, { ...tasks[2]!, ref: 'a' }] } }), 'VALIDATION');
     await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { template_id: 't', template_version: 'not-a-sha', tasks: tasks.slice(0, 1) } }), 'VALIDATION');
     await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { template_id: 't', template_version: 'abcdef1', tasks: Array.from({ length: 81 }, (_, i) => ({ ref: `r${i}`, title: 'x', offset_days: 0 })) } }), 'VALIDATION');
+  });
+});
+
+describe('instantiateTemplate: what a template file carries', () => {
+  it('copies description, emoji and tags onto the bundle, task descriptions onto tasks, and tags milestones; the instance is one GetItem away', async () => {
+    const { result, requests } = await measure(log, () =>
+      store.bundles.instantiateTemplate({
+        template: {
+          template_id: 'templates/newsletter.yaml',
+          template_version: 'abcdef1234567',
+          description: 'One issue of the newsletter, from sponsor to performance report.',
+          emoji: '📰',
+          tags: ['newsletter', 'weekly'],
+          tasks: [
+            { ref: 'draft', title: 'Write the draft', description: 'Use the issue template in the SOP.', offset_days: -7, milestone: false },
+            { ref: 'send', title: 'Send the issue', offset_days: 0, milestone: true },
+            { ref: 'report', title: 'Report performance', offset_days: 7 },
+          ],
+        },
+        title: 'Newsletter #42',
+        owner_id: admin.user_id,
+        anchor_date: '2026-10-05',
+        actor: actorOf(admin),
+      }),
+    );
+    expect(requests.map((r) => r.command)).toEqual(['TransactWriteItems']);
+    expect(result.bundle).toMatchObject({ description: 'One issue of the newsletter, from sponsor to performance report.', emoji: '📰', tags: ['newsletter', 'weekly'], links: [] });
+    const byRef = Object.fromEntries(result.tasks.map((t) => [t.template_task_ref, t]));
+    expect(byRef.draft).toMatchObject({ description: 'Use the issue template in the SOP.', tags: [] });
+    expect(byRef.send!.tags).toEqual([MILESTONE_TAG]);
+    expect(byRef.report!.tags).toEqual([]);
+    expect(byRef.report!.description).toBeUndefined();
+    const stored = await store.bundles.getWithTasks(result.bundle.bundle_id);
+    expect(stored.bundle).toEqual(result.bundle);
+    expect(stored.tasks.find((t) => t.template_task_ref === 'send')!.tags).toEqual([MILESTONE_TAG]);
+
+    const { result: instance, commands } = await measure(log, () => store.bundles.getTemplateInstance(result.template_instance.template_instance_id));
+    expect(commands).toEqual(['GetItem']);
+    expect(instance).toEqual(result.template_instance);
+    expect(await store.bundles.getTemplateInstance(newId('template_instance'))).toBeNull();
+    await expectCode(store.bundles.getTemplateInstance('bdl_not-an-instance'), 'VALIDATION');
+  });
+
+  it('rejects an unknown template field, a bad emoji, tags or milestone, and offsets outside TEMPLATE_OFFSET_DAYS, writing nothing', async () => {
+    const base = { title: 'T', owner_id: admin.user_id, anchor_date: '2026-04-01', actor: actorOf(admin) };
+    const template = { template_id: 't', template_version: 'abcdef1', tasks: [{ ref: 'a', title: 'A', offset_days: 0 }] };
+    const error = await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { ...template, links: ['Luma'] } as never }), 'VALIDATION');
+    expect(error.message).toContain('links');
+    await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { ...template, emoji: 'x'.repeat(TEXT_LIMITS.emoji + 1) } }), 'VALIDATION');
+    await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { ...template, tags: 'newsletter' as never } }), 'VALIDATION');
+    await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { ...template, tasks: [{ ref: 'a', title: 'A', offset_days: 0, milestone: 'yes' as never }] } }), 'VALIDATION');
+    for (const offset_days of [TEMPLATE_OFFSET_DAYS.min - 1, TEMPLATE_OFFSET_DAYS.max + 1]) {
+      await unchanged(() => store.bundles.instantiateTemplate({ ...base, template: { ...template, tasks: [{ ref: 'a', title: 'A', offset_days }] } }), 'VALIDATION');
+    }
+    const edge = await store.bundles.instantiateTemplate({ ...base, template: { ...template, tasks: [{ ref: 'a', title: 'A', offset_days: TEMPLATE_OFFSET_DAYS.max }] } });
+    expect(edge.tasks[0]!.due_date).toBe('2036-03-29');
+  });
+
+  it('refuses a template whose transaction would exceed MAX_TRANSACTION_ITEMS (tasks plus one check per distinct assignee other than the owner)', async () => {
+    const assignees = Array.from({ length: MAX_TRANSACTION_ITEMS - 2 - MAX_TEMPLATE_TASKS }, () => newId('user'));
+    const tasks = Array.from({ length: MAX_TEMPLATE_TASKS }, (_, i) => ({ ref: `r${i}`, title: `T${i}`, offset_days: 0, assignee_id: assignees[i % assignees.length] }));
+    expect(instantiationItemCount(tasks.length, assignees.length + 1)).toBe(MAX_TRANSACTION_ITEMS + 1);
+    const input = { template: { template_id: 't', template_version: 'abcdef1', tasks }, title: 'Big', anchor_date: '2026-04-01', actor: actorOf(admin) };
+    const error = await unchanged(() => store.bundles.instantiateTemplate({ ...input, owner_id: admin.user_id }), 'VALIDATION');
+    expect(error.message).toContain(`needs ${MAX_TRANSACTION_ITEMS + 1} writes`);
+    // With the owner among the assignees, one check fewer: within the limit (and then NOT_FOUND: those users do not exist).
+    const owned = tasks.map((task) => (task.assignee_id === assignees[0] ? { ...task, assignee_id: admin.user_id } : task));
+    await unchanged(() => store.bundles.instantiateTemplate({ ...input, template: { ...input.template, tasks: owned }, owner_id: admin.user_id }), 'NOT_FOUND');
   });
 });
 
