@@ -22,6 +22,7 @@ import { ID_PATTERNS, type IdKind } from '../ids.js';
 import { readLines, sha256File, type LineReadSummary } from './lines.js';
 import { MANIFEST_FILE, readManifestText, type ExportManifest } from './manifest.js';
 import { REDACTION_PROFILES } from './redaction.js';
+import { dataopsExportMessage } from '../migrate/detect.js';
 import { REGISTRY, SCHEMA_VERSION, durableEntries, entryByExportName, type ColumnSpec, type EntityRegistryEntry, type ExportRegistry } from './registry.js';
 
 export const FINDING_CODES = [
@@ -170,6 +171,54 @@ function electroFinding(error: unknown): { field?: string; message: string } {
   return { field, message };
 }
 
+export type RowProblem = Pick<Finding, 'code' | 'field' | 'message'>;
+
+/** One row against its registry entry: unknown fields, required fields, types, enum values and ID formats. */
+export function rowProblems(entry: EntityRegistryEntry, record: Record<string, unknown>): RowProblem[] {
+  const problems: RowProblem[] = [];
+  const add = (problem: RowProblem) => problems.push(problem);
+  const columns = new Set(entry.columns.map((column) => column.name));
+  for (const key of Object.keys(record)) {
+    if (!columns.has(key)) add({ code: 'UNKNOWN_FIELD', field: key, message: `field "${key}" is not a column of ${entry.exportName}` });
+  }
+  for (const column of entry.columns) {
+    const value = record[column.name];
+    if (value === undefined) {
+      if (column.required) add({ code: 'REQUIRED_FIELD', field: column.name, message: `required field "${column.name}" is missing` });
+      continue;
+    }
+    if (value === null) {
+      add(
+        column.required
+          ? { code: 'REQUIRED_FIELD', field: column.name, message: `required field "${column.name}" is null` }
+          : { code: 'INVALID_TYPE', field: column.name, message: `"${column.name}" is null: absent optional fields are omitted, never null` },
+      );
+      continue;
+    }
+    const problem = checkValue(column, value);
+    if (problem) add({ code: problem[0], field: column.name, message: `"${column.name}" ${problem[1]}` });
+  }
+  return problems;
+}
+
+export type RowValidator = Record<EntityName, ValidatingEntity>;
+
+/** The ElectroDB entities, for checking rows exactly as the import would write them (no table is touched). */
+export function createRowValidator(): RowValidator {
+  return new Service(createEntities(), { table: '__export_validation__' }).entities as unknown as Record<EntityName, ValidatingEntity>;
+}
+
+/** The entity's own validation of a row that passed rowProblems: null when ElectroDB accepts it. */
+export function entityProblem(validating: RowValidator, entry: EntityRegistryEntry, record: Record<string, unknown>): RowProblem | null {
+  try {
+    validating[entry.entity].put(record).params();
+    return null;
+  } catch (error) {
+    const { field, message } = electroFinding(error);
+    return { code: 'INVALID_VALUE', field, message: `rejected by the ${entry.entity} entity${field ? ` (${field})` : ''}: ${message}` };
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -201,6 +250,11 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
     manifestText = await readManifestText(root);
   } catch {
     collector.add({ code: 'MANIFEST_MISSING', file: MANIFEST_FILE, message: `${MANIFEST_FILE} not found in ${root}: not an export, or an export that did not finish` });
+    return done(null);
+  }
+  const foreign = dataopsExportMessage(manifestText, root);
+  if (foreign) {
+    collector.add({ code: 'SCHEMA_VERSION_UNSUPPORTED', file: MANIFEST_FILE, field: 'schema_version', message: foreign });
     return done(null);
   }
   let manifest: ExportManifest;
@@ -276,12 +330,11 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
   const referenced = new Set<EntityName>(durable.flatMap((entry) => entry.foreignKeys.map((fk) => fk.references)));
   const idSets = new Map<EntityName, Map<string, number>>();
   for (const entity of referenced) idSets.set(entity, new Map());
-  const validating = new Service(createEntities(), { table: '__export_validation__' }).entities as unknown as Record<EntityName, ValidatingEntity>;
+  const validating = createRowValidator();
 
   for (const state of files) {
     if (!state.readable) continue;
     const { entry, file } = state;
-    const columns = new Map(entry.columns.map((column) => [column.name, column]));
     const ids = idSets.get(entry.entity);
     const uniques = entry.uniqueColumns.map((set) => ({ columns: set, seen: new Map<string, number>() }));
     const summary: Partial<LineReadSummary> = {};
@@ -314,26 +367,7 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
         rowFindings += 1;
         collector.add({ ...at, id, ...finding });
       };
-      for (const key of Object.keys(record)) {
-        if (!columns.has(key)) add({ code: 'UNKNOWN_FIELD', field: key, message: `field "${key}" is not a column of ${entry.exportName}` });
-      }
-      for (const column of entry.columns) {
-        const value = record[column.name];
-        if (value === undefined) {
-          if (column.required) add({ code: 'REQUIRED_FIELD', field: column.name, message: `required field "${column.name}" is missing` });
-          continue;
-        }
-        if (value === null) {
-          add(
-            column.required
-              ? { code: 'REQUIRED_FIELD', field: column.name, message: `required field "${column.name}" is null` }
-              : { code: 'INVALID_TYPE', field: column.name, message: `"${column.name}" is null: absent optional fields are omitted, never null` },
-          );
-          continue;
-        }
-        const problem = checkValue(column, value);
-        if (problem) add({ code: problem[0], field: column.name, message: `"${column.name}" ${problem[1]}` });
-      }
+      for (const problem of rowProblems(entry, record)) add(problem);
       if (id !== undefined) {
         if (ids) {
           const first = ids.get(id);
@@ -358,12 +392,8 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
         } else unique.seen.set(key, lineNumber);
       }
       if (rowFindings === 0) {
-        try {
-          validating[entry.entity].put(record).params();
-        } catch (error) {
-          const { field, message } = electroFinding(error);
-          add({ code: 'INVALID_VALUE', field, message: `rejected by the ${entry.entity} entity${field ? ` (${field})` : ''}: ${message}` });
-        }
+        const rejected = entityProblem(validating, entry, record);
+        if (rejected) add(rejected);
       }
     }
     counts[entry.exportName] = rows;
