@@ -23,6 +23,7 @@ import { CliError, describeError, EXIT_CODE_HELP, EXIT_CODES, type ErrorContext 
 import { createOutput, plural, printJson, printList, renderTable, type Column, type Output } from './format.js';
 import { DEFAULT_DB_PATH, runLocal } from './local.js';
 import { describeFixtureResult, importFixtureLoader, PROJECT_ROOT, tableIsEmpty } from './seed.js';
+import { registerMigrateCommands } from './commands/migrate.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -511,6 +512,8 @@ Examples:
         o.write(countsTable(result.counts));
       }
     });
+
+  registerMigrateCommands(program, { io, open, out });
 
   // Every leaf command's help ends with the configuration and exit codes too.
   for (const command of [program, ...program.commands.flatMap((c) => [c, ...c.commands])]) {
