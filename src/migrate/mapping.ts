@@ -738,7 +738,6 @@ class Mapper {
         continue;
       }
       this.reportDropped('notifications', record);
-      if (hasValue(record.templateId)) this.report.drop('notifications', 'templateId', DROPPED_REASONS['notifications.templateId']!);
       const bundleRef = presentText(record.bundleId);
       const bundle = bundleRef === undefined ? undefined : this.bundles.get(bundleRef);
       if (bundleRef !== undefined && !bundle) this.unknown('notifications', row.id, 'bundleId', bundleRef, 'bundle');
