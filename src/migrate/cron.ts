@@ -189,6 +189,19 @@ function standardDates(cron: Cron, timeZone: string, from: string, to: string): 
   return { dates, severalPerDay };
 }
 
+/** The first runs on a local date after `reference`. */
+function standardNext(cron: Cron, timeZone: string, reference: string): string[] {
+  const runs: string[] = [];
+  let cursor = new Date(Date.parse(`${reference}T00:00:00.000Z`) - 14 * 3_600_000);
+  for (let guard = 0; runs.length < NEXT_DATES && guard < 10_000; guard += 1) {
+    const run = cron.nextRun(cursor);
+    if (!run) break;
+    if (localDate(run, timeZone) > reference) runs.push(run.toISOString());
+    cursor = run;
+  }
+  return runs;
+}
+
 function syntaxDifferences(cron: PrototypeCron): string[] {
   if (!cron.wellFormed) return [`it has ${cron.fields.length} fields, not 5: the prototype never matched it`];
   const [minute, hour, dom, month, dow] = cron.fields as [string, string, string, string, string];
@@ -239,7 +252,7 @@ export function describeCronMeaning(expression: string, timeZone: string, refere
     const fields = expression.trim().split(/\s+/);
     standardReading = {
       reading: `standard cron in ${timeZone}: minute ${fields[0]}, hour ${fields[1]}, on days where day-of-month is ${fields[2]} ${fields[2] !== '*' && fields[4] !== '*' ? 'OR' : 'and'} weekday is ${fields[4]}, month ${fields[3]}`,
-      next: standard.nextRuns(NEXT_DATES, new Date(Date.parse(`${addDays(reference, 1)}T00:00:00.000Z`))).map((run) => run.toISOString()),
+      next: standardNext(standard, timeZone, reference),
     };
     const inWindow = standardDates(standard, timeZone, WINDOW_START, WINDOW_END);
     const expected = prototypeDates(prototype, WINDOW_START, WINDOW_END);
