@@ -3,7 +3,9 @@
  * its translation (property-tested against the prototype's own reading), value rules, reading a
  * DataOps export (checksums first), and telling a DataOps export from this store's export.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import fc from 'fast-check';
@@ -15,12 +17,14 @@ import { importExecutionData, validateExport } from '../../src/export/index.js';
 import { SCHEMA_VERSION } from '../../src/export/registry.js';
 import { deterministicId, ID_PATTERNS } from '../../src/ids.js';
 import { describeCronMeaning, detectDataopsV1Export, prototypeMatchesDate, readDataopsExport, readPrototypeCron, translatePrototypeCron } from '../../src/migrate/index.js';
-import { slugOf } from '../../src/migrate/templates.js';
+import { ReportBuilder } from '../../src/migrate/report.js';
+import { commitTemplates } from '../../src/migrate/templates-git.js';
+import { slugOf, templateDocument } from '../../src/migrate/templates.js';
 import { titleAndDescription, vocabulary } from '../../src/migrate/values.js';
 import { addDays, localDate } from '../../src/services/common.js';
 import { BUNDLE_STAGES } from '../../src/vocabulary.js';
-import { prototypeItems } from './support/prototype-fixture.js';
-import { writeDataopsExport } from './support/sources.js';
+import { prototypeItems, TEMPLATE, withoutKeys } from './support/prototype-fixture.js';
+import { gitLog, makeTemplatesRepo, writeDataopsExport } from './support/sources.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -177,3 +181,44 @@ describe('reading a DataOps v1 export', () => {
     expect(SCHEMA_VERSION).not.toBe('dataops.execution.v1');
   });
 });
+
+describe('templates to Git', () => {
+  const podcast = () => {
+    const item = prototypeItems().Templates.find((t) => t.id === TEMPLATE.podcast)!;
+    return templateDocument({ id: TEMPLATE.podcast, origin: 'Templates', record: withoutKeys(item) as never }, () => undefined, new ReportBuilder(), 'Templates')!;
+  };
+  const author = { name: 'Alexey', email: 'alexey@datatalks.club' };
+
+  it('takes over a file an interrupted run wrote but did not commit, and never overwrites someone else\'s file', async () => {
+    const repo = makeTemplatesRepo();
+    dirs.push(repo);
+    const document = podcast();
+    await mkdir(join(repo, 'templates'), { recursive: true });
+    await writeFile(join(repo, 'templates/podcast.yaml'), document.yaml); // left by a run killed before its commit
+    const resumed = await commitTemplates({ repoDir: repo, documents: [document], author, dryRun: false });
+    expect(resumed.outcomes).toEqual([expect.objectContaining({ path: 'templates/podcast.yaml', status: 'committed' })]);
+    expect(gitLog(repo)).toHaveLength(2);
+
+    const other = makeTemplatesRepo();
+    dirs.push(other);
+    await mkdir(join(other, 'templates'), { recursive: true });
+    await writeFile(join(other, 'templates/podcast.yaml'), 'name: Somebody else\ntasks: []\n');
+    const beside = await commitTemplates({ repoDir: other, documents: [document], author, dryRun: false });
+    expect(beside.outcomes[0]).toMatchObject({ path: `templates/podcast-${TEMPLATE.podcast.slice(0, 8)}.yaml` });
+    expect(await readFile(join(other, 'templates/podcast.yaml'), 'utf8')).toBe('name: Somebody else\ntasks: []\n');
+    // Found again by its trailer: the same commit, nothing new.
+    const again = await commitTemplates({ repoDir: other, documents: [document], author, dryRun: false });
+    expect(again.outcomes[0]).toMatchObject({ status: 'unchanged', commit: beside.outcomes[0]!.commit, path: beside.outcomes[0]!.path });
+    expect(gitLog(other)).toHaveLength(2);
+  });
+
+  it('refuses a directory that is not a Git repository', async () => {
+    await expect(commitTemplates({ repoDir: tmpdirFor(), documents: [podcast()], author, dryRun: true })).rejects.toThrow(/not inside a Git repository/);
+  });
+});
+
+function tmpdirFor(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'not-a-repo-'));
+  dirs.push(dir);
+  return dir;
+}
