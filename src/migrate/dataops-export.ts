@@ -105,7 +105,6 @@ export async function readDataopsExport(dirInput: string): Promise<PrototypeReco
     notifications: emptyCollection(manifest.entity_files.notifications ?? 'notifications.jsonl'),
     sessions: emptyCollection('(omitted by the export)'),
     unsupported: [],
-    rowsRead: {},
     notes: [],
   };
   if ((manifest.redactions ?? []).length > 0) records.notes.push(`the export left out: ${manifest.redactions!.join(', ')} (redactions)`);
@@ -152,7 +151,6 @@ export async function readDataopsExport(dirInput: string): Promise<PrototypeReco
       }
       records[spec.collection].rows.push({ id, origin: `${file}:${lineNumber}`, record: record as never });
     }
-    records.rowsRead[file] = count;
     const listed = manifest.entity_counts?.[entity];
     if (listed !== undefined && listed !== count) problems.push(`${file} has ${count} rows; the manifest says ${listed}`);
   }

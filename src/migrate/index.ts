@@ -7,5 +7,5 @@ export { readPrototypeTables, parseSourceTables, PROTOTYPE_TABLES, type Prototyp
 export { readDataopsExport } from './dataops-export.js';
 export { detectDataopsV1Export, isDataopsV1Manifest, DATAOPS_V1_SCHEMA_VERSION } from './detect.js';
 export { describeCronMeaning, translatePrototypeCron, readPrototypeCron, prototypeMatchesDate, type CronMeaning } from './cron.js';
-export { hasSkipped, WARNING_CODES, type MigrationReport, type MigrationWarning, type WarningCode } from './report.js';
+export { skippedForReview, WARNING_CODES, type MigrationReport, type MigrationWarning, type WarningCode } from './report.js';
 export type { PrototypeRecords } from './source-records.js';

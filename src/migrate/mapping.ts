@@ -10,6 +10,7 @@
  * docs/adr/0006-migration-from-prototype.md.
  */
 import { Cron } from 'croner';
+import { isCalendarDate } from '../entities/attributes.js';
 import type { EntityName } from '../entities/index.js';
 import { ValidationError } from '../errors.js';
 import { deriveRow } from '../export/import.js';
@@ -179,7 +180,7 @@ class Mapper {
     readonly report: ReportBuilder,
   ) {}
 
-  source(collection: Exclude<SourceCollection, 'sessions'> | 'sessions'): string {
+  source(collection: SourceCollection): string {
     return this.input.records[collection].source;
   }
 
@@ -464,8 +465,8 @@ class Mapper {
     const lastGenerated = new Map<string, string>();
     for (const task of this.input.records.tasks.rows) {
       const config = presentText(task.record.recurringConfigId);
-      const date = typeof task.record.date === 'string' ? task.record.date : undefined;
-      if (config && date && (lastGenerated.get(config) ?? '') < date) lastGenerated.set(config, date);
+      const date = task.record.date;
+      if (config && isCalendarDate(date) && (lastGenerated.get(config) ?? '') < date) lastGenerated.set(config, date);
     }
     for (const row of byId(this.input.records.recurring_configs.rows)) {
       this.report.collection('recurring_configs', this.source('recurring_configs')).read += 1;

@@ -16,6 +16,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { fileSchema } from '../entities/file.js';
 import { ValidationError } from '../errors.js';
 import { isId } from '../ids.js';
 import { assertTimeZone } from '../services/common.js';
@@ -97,6 +98,8 @@ export async function migrateRecords(records: PrototypeRecords, options: Migrate
   const timeZone = assertTimeZone(options.defaultTimeZone ?? 'UTC', 'default_time_zone');
   const templatesRepo = options.templatesRepo === undefined ? null : await assertDirectory(options.templatesRepo, '--templates-repo');
   const uploadsDir = options.uploadsDir === undefined ? null : await assertDirectory(options.uploadsDir, '--uploads-dir');
+  const filesBucket = options.filesBucket ?? DEFAULT_FILES_BUCKET;
+  if (!fileSchema.attributes.storage_bucket.validate(filesBucket)) throw new ValidationError(`--files-bucket ${JSON.stringify(filesBucket)} is not an S3 bucket name`, { field: 'files_bucket' });
   await assertTableExists(options.client, options.tableName);
 
   const report = new ReportBuilder();
@@ -140,7 +143,7 @@ export async function migrateRecords(records: PrototypeRecords, options: Migrate
     }
   }
 
-  const { actor, groups } = mapping.finish({ templates, templateRefs, uploads, filesBucket: options.filesBucket ?? DEFAULT_FILES_BUCKET });
+  const { actor, groups } = mapping.finish({ templates, templateRefs, uploads, filesBucket });
   await writeGroups(groups, { client: options.client, tableName: options.tableName, dryRun, onGroup: options.onProgress }, report);
 
   return report.build({

@@ -73,7 +73,6 @@ export async function readPrototypeTables(source: PrototypeTablesSource): Promis
     notifications: emptyCollection(names.Notifications),
     sessions: emptyCollection(names.Sessions),
     unsupported: [],
-    rowsRead: {},
     notes: [],
   };
   const missing: string[] = [];
@@ -111,7 +110,6 @@ export async function readPrototypeTables(source: PrototypeTablesSource): Promis
       }
       throw error;
     }
-    records.rowsRead[tableName] = (records.rowsRead[tableName] ?? 0) + count;
   }
   if (missing.length === PROTOTYPE_TABLES.length) {
     throw new ValidationError(

@@ -178,7 +178,10 @@ export class ReportBuilder {
   }
 }
 
-/** True when anything was not migrated (what --strict fails on). */
-export function hasSkipped(report: MigrationReport): boolean {
-  return report.skipped.length > 0;
+/**
+ * Source rows left out that someone should look at (what --strict fails on). Sessions are left
+ * out by design (their tokens must not move) and only counted, like password hashes.
+ */
+export function skippedForReview(report: MigrationReport): SkippedRow[] {
+  return report.skipped.filter((row) => row.collection !== 'sessions');
 }

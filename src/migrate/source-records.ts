@@ -193,8 +193,6 @@ export interface PrototypeRecords {
   sessions: SourceCollectionRows<{ id: string; userId?: string }>;
   /** Rows read that belong to no migrated collection, each with the reason. */
   unsupported: UnsupportedRow[];
-  /** Rows read per source (table or file), as the source counts them. */
-  rowsRead: Record<string, number>;
   /** Notes about the source itself (a missing table, an export's redactions). */
   notes: string[];
 }

@@ -11,11 +11,11 @@ import { ensureTable, tableExists } from '../../local/create-table.js';
 import {
   DEFAULT_FILES_BUCKET,
   PROTOTYPE_TABLES,
-  hasSkipped,
   migrateRecords,
   parseSourceTables,
   readDataopsExport,
   readPrototypeTables,
+  skippedForReview,
   type MigrationReport,
   type PrototypeRecords,
 } from '../../migrate/index.js';
@@ -81,7 +81,7 @@ function addCommonOptions(command: Command): Command {
     .option('--files-bucket <bucket>', 'the S3 bucket the migrated file rows point at (copy the uploads there)', DEFAULT_FILES_BUCKET)
     .option('--dry-run', 'read, map and check everything and print the full report; write nothing (no items, no commit)', false)
     .option('--report <file>', 'also write the report (including the full ID mapping) to this file as JSON')
-    .option('--strict', 'exit 1 when anything was skipped', false)
+    .option('--strict', 'exit 1 when anything was skipped (sessions, never migrated by design, do not count)', false)
     .addOption(new Option('--json', 'print the report as one JSON document instead of tables'));
 }
 
@@ -176,8 +176,9 @@ export function registerMigrateCommands(program: Command, deps: MigrateCommandDe
       if (created) o.write(`Created the table ${tableName} first.`);
       if (options.report) o.write(`Report written to ${resolve(options.report)}.`);
     }
-    if (options.strict && hasSkipped(report)) {
-      throw new CliError(`${plural(report.skipped.length, 'source row was', 'source rows were')} skipped (--strict): see the report`, EXIT_CODES.REJECTED);
+    const skipped = skippedForReview(report);
+    if (options.strict && skipped.length > 0) {
+      throw new CliError(`${plural(skipped.length, 'source row was', 'source rows were')} skipped (--strict): see the report`, EXIT_CODES.REJECTED);
     }
   };
 
