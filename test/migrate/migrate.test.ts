@@ -385,6 +385,26 @@ describe('the DataOps export route, reruns and interruptions', () => {
     expect(again.items_written).toBe(0);
   });
 
+  it('reuses a user the team already created in the store (same e-mail) instead of duplicating it', async () => {
+    const target = await table('mig-existing');
+    const targetStore = createExecutionStore({ client: target.client, tableName: target.tableName });
+    const valeriia = await targetStore.users.create({ email: 'Valeriia@DataTalks.Club', display_name: 'Valeriia K.', role: 'admin', timezone: 'Europe/Madrid' });
+    const report = await fromTables(target, { templatesRepo: undefined, uploadsDir: undefined });
+    expect(idOf(report, 'users', USER.valeriia)).toBe(valeriia.user_id);
+    expect(warnings(report, 'EXISTING_USER_REUSED').map((w) => w.source_id)).toEqual([USER.valeriia]);
+    expect(counts(report, 'users')).toMatchObject({ read: 5, written: 2, unchanged: 1, skipped: 2 });
+    expect((await targetStore.users.get(valeriia.user_id))!).toEqual(valeriia); // untouched
+    const manual = (await targetStore.tasks.get(idOf(report, 'tasks', TASK.manual)!))!;
+    expect(manual.assignee_id).toBe(valeriia.user_id);
+    expect(await countTableItems(target.client, target.tableName)).toMatchObject({ user: 3, user_email: 3 });
+  });
+
+  it('refuses an --actor user ID that is neither migrated nor in the table, before writing anything', async () => {
+    const target = await table('mig-bad-actor');
+    await expect(fromTables(target, { actor: 'usr_01J9Z8Q4X6V7W8Y9Z0A1B2C3D4', templatesRepo: undefined })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/--actor usr_01J9Z8Q4X6V7W8Y9Z0A1B2C3D4 is neither/) });
+    expect(await countTableItems(target.client, target.tableName)).toEqual({});
+  });
+
   it('keeps what changed in the store since the migration and reports it instead of overwriting', async () => {
     const taskId = idOf(first, 'tasks', TASK.invoice)!;
     const actor = { user_id: first.actor.user_id, role: 'admin' as const };
