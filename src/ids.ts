@@ -4,7 +4,7 @@
  * entity fail validation instead of silently reading something else.
  */
 import { createHash } from 'node:crypto';
-import { monotonicFactory } from 'ulidx';
+import { encodeTime, monotonicFactory } from 'ulidx';
 import { ValidationError } from './errors.js';
 import { SHA256_HEX } from './formats.js';
 
@@ -40,6 +40,29 @@ const nextUlid = monotonicFactory();
 
 export function newId(kind: IdKind, now: Date = new Date()): string {
   return `${ID_PREFIXES[kind]}_${nextUlid(now.getTime())}`;
+}
+
+/** Crockford base32, the alphabet of a ULID. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A reproducible ID for data migrated from another system: the same (kind, sourceKey) always
+ * gives the same ID, so a re-run finds what an earlier run wrote instead of duplicating it. The
+ * ULID's 48-bit time part is `createdAt` (so IDs still sort by creation); its 80 random bits are
+ * the first 80 bits of SHA-256("<kind>:<sourceKey>").
+ */
+export function deterministicId(kind: IdKind, sourceKey: string, createdAt: Date): string {
+  const ms = createdAt.getTime();
+  if (!Number.isInteger(ms) || ms < 0 || ms > 2 ** 48 - 1) {
+    throw new ValidationError(`createdAt must be a valid date after 1970 for a ${kind} ID; got ${String(createdAt)}`, { field: 'createdAt' });
+  }
+  const digest = createHash('sha256').update(`${kind}:${sourceKey}`).digest();
+  // 80 bits = 16 base32 characters of 5 bits each, read from the first 10 bytes.
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 10)) bits = (bits << 8n) | BigInt(byte);
+  let random = '';
+  for (let i = 15; i >= 0; i -= 1) random += CROCKFORD[Number((bits >> BigInt(i * 5)) & 31n)];
+  return `${ID_PREFIXES[kind]}_${encodeTime(ms, 10)}${random}`;
 }
 
 export function isId(kind: IdKind, value: unknown): value is string {

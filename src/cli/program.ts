@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerExportCommands } from './commands/export.js';
 import { registerLocalCommands } from './commands/local.js';
+import { registerMigrateCommands } from './commands/migrate.js';
 import { registerNotificationCommands } from './commands/notifications.js';
 import { registerScheduleCommands } from './commands/schedules.js';
 import { registerSchedulerCommands } from './commands/scheduler.js';
@@ -31,6 +32,7 @@ const COMMAND_GROUPS: readonly ((program: Command, deps: CliDeps) => void)[] = [
   registerNotificationCommands,
   registerExportCommands,
   registerTemplateCommands,
+  registerMigrateCommands,
 ];
 
 export function buildProgram(io: CliIo, options: CliDepsOptions = {}): { program: Command; deps: CliDeps } {
@@ -74,6 +76,7 @@ Examples:
     );
 
   for (const register of COMMAND_GROUPS) register(program, deps);
+
 
   // Every leaf command's help ends with the configuration and exit codes too.
   for (const command of program.commands.flatMap((c) => [c, ...c.commands])) {

@@ -453,7 +453,7 @@ async function verifyTable(client: DynamoDBClient, tableName: string, registry: 
 }
 
 /** Builds the derived row an entity's row implies (today: the user's e-mail claim). */
-function deriveRow(entity: EntityName, source: Record<string, unknown>): Record<string, unknown> {
+export function deriveRow(entity: EntityName, source: Record<string, unknown>): Record<string, unknown> {
   if (entity === 'user_email') return { email: source.email, user_id: source.user_id, created_at: source.created_at };
   throw new PortableExportError('INVALID_OPTIONS', `no derivation defined for ${entity}`, { entity });
 }

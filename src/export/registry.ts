@@ -51,8 +51,12 @@ import {
 } from '../vocabulary.js';
 import type { EntityName } from '../entities/index.js';
 
-/** The format identifier written to every manifest. Bump it on any incompatible change. */
-export const SCHEMA_VERSION = 'dataops.execution.v1';
+/**
+ * The format identifier written to every manifest. Bump it on any incompatible change. Distinct
+ * from the DataOps work engine's own export (`dataops.execution.v1`), which `exstate migrate
+ * dataops-export` reads (ADR 0006).
+ */
+export const SCHEMA_VERSION = 'dataops.execution-state.v1';
 
 /**
  * durable: exported and restored. ephemeral: never exported (it expires on its own and holds

@@ -32,6 +32,7 @@ import { NODE_FILES, isMissing, onPath, type ExportFiles } from './files.js';
 import { readLines, sha256File, type LineReadSummary } from './lines.js';
 import { MANIFEST_FILE, readManifestText, type ExportManifest } from './manifest.js';
 import { REDACTION_PROFILES } from './redaction.js';
+import { dataopsExportMessage } from '../migrate/detect.js';
 import {
   REGISTRY,
   SCHEMA_VERSION,
@@ -225,6 +226,12 @@ async function readManifest(validation: Validation): Promise<ExportManifest | nu
     collector.add({ code: 'MANIFEST_MISSING', file: MANIFEST_FILE, message: `${MANIFEST_FILE} not found in ${root}: not an export, or an export that did not finish` });
     return null;
   }
+  // A DataOps v1 export (another format under a similar name) is pointed at `exstate migrate`.
+  const foreign = dataopsExportMessage(text, root);
+  if (foreign) {
+    collector.add({ code: 'SCHEMA_VERSION_UNSUPPORTED', file: MANIFEST_FILE, field: 'schema_version', message: foreign });
+    return null;
+  }
   try {
     const manifest = JSON.parse(text) as ExportManifest;
     if (manifest === null || typeof manifest !== 'object' || typeof manifest.entities !== 'object' || manifest.entities === null) {
@@ -408,6 +415,22 @@ async function checkRows(validation: Validation, manifest: ExportManifest, entit
   }
   validation.counts[entry.exportName] = rows;
   checkFileSummary(validation, entityFile, manifest.entities[entry.exportName]!, summary, rows);
+}
+
+/** A row's problems exactly as the validator reports them (fields and rules; when none, the entity's own validation). */
+export interface RowProblem {
+  code: FindingCode;
+  field?: string;
+  message: string;
+}
+
+/** Checks one row outside a file (e.g. a migration's mapped row) with the validator's own steps. */
+export function rowProblems(entry: EntityRegistryEntry, record: Record<string, unknown>): RowProblem[] {
+  const problems: RowProblem[] = [];
+  const add = (finding: RowFinding) => problems.push({ code: finding.code, field: finding.field, message: finding.message });
+  checkFields(entry, new Map(entry.columns.map((spec) => [spec.name, spec])), record, add);
+  if (problems.length === 0) checkWithEntity(entry, record, add);
+  return problems;
 }
 
 /** The row as an object, or undefined (and a finding) when the line is not one. */
