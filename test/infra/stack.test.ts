@@ -210,12 +210,13 @@ describe('contract with the SAM stack', () => {
 
 describe('single source of names', () => {
   const files = [
-    ...readdirSync(resolve(REPO_ROOT, 'infra')).filter((name) => name.endsWith('.ts')).map((name) => join('infra', name)),
+    ...readdirSync(resolve(REPO_ROOT, 'infra'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts')).map((name) => join('infra', name)),
     'lambda-functions/template.full.yaml',
   ];
   const names = [...SECONDARY_INDEXES.map((index) => index.indexName), ...KEY_ATTRIBUTES, TTL_ATTRIBUTE];
 
   it('no index, key attribute or TTL attribute name is spelled in infra/ or the SAM template', () => {
+    expect(files).toContain(join('infra', 'constructs', 'execution-table.ts'));
     for (const file of files) {
       const source = readFileSync(resolve(REPO_ROOT, file), 'utf8');
       for (const name of names) {
