@@ -3,7 +3,7 @@
  * reason: cdk-nag (checked on every synthesis) and checkov (run by scripts/lint-infra.sh on the
  * synthesized template).
  */
-import { Validations } from 'aws-cdk-lib';
+import { Validations, type CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 export interface Acknowledgement {
@@ -23,4 +23,16 @@ export function acknowledgeNagFindings(scope: IConstruct, acknowledgements: read
     requireReason(acknowledgement);
     Validations.of(scope).acknowledge({ id: acknowledgement.id, reason: acknowledgement.reason });
   }
+}
+
+/**
+ * Records checkov skips in a resource's template Metadata (`checkov: { skip: [{ id, comment }] }`,
+ * the form checkov reads from CloudFormation), so the reason travels with the resource into the
+ * synthesized template that scripts/lint-infra.sh scans.
+ */
+export function acknowledgeCheckovFindings(resource: CfnResource, acknowledgements: readonly Acknowledgement[]): void {
+  acknowledgements.forEach(requireReason);
+  const skip = acknowledgements.map(({ id, reason }) => ({ id, comment: reason }));
+  const existing = (resource.getMetadata('checkov') as { skip?: unknown[] } | undefined)?.skip ?? [];
+  resource.addMetadata('checkov', { skip: [...existing, ...skip] });
 }

@@ -15,8 +15,10 @@ import { CfnOutput, CfnParameter, Fn, Stack, Tags, type StackProps } from 'aws-c
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { INDEXES, type IndexKey } from '../src/table-layout.js';
+import { AlertTopic } from './constructs/alert-topic.js';
+import { BackupMonitoring } from './constructs/backup-monitoring.js';
 import { ExecutionTable } from './constructs/execution-table.js';
-import { TableBackup } from './constructs/table-backup.js';
+import { TableBackup, VAULT_LOCK_MODES } from './constructs/table-backup.js';
 
 export interface ExecutionStateStackProps extends StackProps {
   /** Owner tag: who to ask about this table. Default: dataops-platform. */
@@ -45,6 +47,13 @@ export const NAME_PREFIX = 'dataops-execution';
 /** The CloudFormation parameter SAM passes to the nested stack. */
 export const STAGE_PARAMETER = 'Stage';
 
+/** Optional parameters, each with a default; SAM passes its own parameters of the same names. */
+export const ALARM_EMAIL_PARAMETER = 'AlarmEmail';
+export const VAULT_LOCK_PARAMETER = 'BackupVaultLock';
+
+/** An e-mail address, or empty (no subscription). */
+export const ALARM_EMAIL_PATTERN = '^([^@\\s]+@[^@\\s]+\\.[^@\\s]+)?$';
+
 /** A stage is a short lower-case slug: it becomes part of the table, vault and plan names. */
 export const STAGE_PATTERN = '^[a-z][a-z0-9-]{1,15}$';
 
@@ -57,10 +66,24 @@ export const LOGICAL_IDS = {
   backupPlan: 'ExecutionBackupPlan',
   backupSelection: 'ExecutionBackupSelection',
   backupRole: 'ExecutionBackupRole',
+  alertTopic: 'ExecutionAlertsTopic',
+  alertTopicPolicy: 'ExecutionAlertsTopicPolicy',
+  alertKey: 'ExecutionAlertsKey',
+  alertKeyAlias: 'ExecutionAlertsKeyAlias',
+  alertEmailSubscription: 'ExecutionAlertsEmail',
+  backupJobFailedRule: 'ExecutionBackupAlertsJobFailedRule',
+  backupKeyChangeRule: 'ExecutionBackupAlertsKeyChangeRule',
 } as const;
 
-/** TableBackup's construct ID: the prefix of its resources' logical IDs (`ExecutionBackupKey`, ...). */
-const BACKUP_ID = 'ExecutionBackup';
+/**
+ * Construct IDs, each the prefix of its construct's logical IDs (`ExecutionBackup` ->
+ * `ExecutionBackupKey`, ...). The table's construct ID is its logical ID.
+ */
+const CONSTRUCT_IDS = {
+  backup: 'ExecutionBackup',
+  alerts: 'ExecutionAlerts',
+  backupAlerts: 'ExecutionBackupAlerts',
+} as const;
 
 /**
  * The output of the ARN of each secondary index, named after the layout key (not the physical
@@ -78,12 +101,14 @@ export const OUTPUT_NAMES = {
   backupVaultName: 'ExecutionBackupVaultName',
   backupVaultArn: 'ExecutionBackupVaultArn',
   backupPlanId: 'ExecutionBackupPlanId',
+  alertTopicArn: 'ExecutionAlertTopicArn',
 } as const;
 
 export class ExecutionStateStack extends Stack {
   readonly table: Table;
   readonly stage: CfnParameter;
   readonly backup: TableBackup;
+  readonly alerts: AlertTopic;
 
   constructor(scope: Construct, id: string, props: ExecutionStateStackProps = {}) {
     super(scope, id, props);
@@ -94,7 +119,7 @@ export class ExecutionStateStack extends Stack {
     };
 
     this.templateOptions.description =
-      'DataOps execution-state store: the DynamoDB table, its AWS Backup plan and vault. Synthesized by `npm run synth` from infra/; do not edit by hand.';
+      'DataOps execution-state store: the DynamoDB table, its AWS Backup plan and vault, and the alert topic. Synthesized by `npm run synth` from infra/; do not edit by hand.';
 
     // One template serves every stage: the stage is a parameter (SAM passes its own Stage), and
     // every physical name is derived from it, so two stages never collide in one account.
@@ -106,17 +131,36 @@ export class ExecutionStateStack extends Stack {
     });
     this.stage.overrideLogicalId(STAGE_PARAMETER);
     const physicalName = Fn.join('-', [NAME_PREFIX, this.stage.valueAsString]);
+    const alarmEmail = new CfnParameter(this, ALARM_EMAIL_PARAMETER, {
+      type: 'String',
+      default: '',
+      description: 'E-mail address subscribed to the alert topic (alarms, failed backups, backup key changes); empty for none.',
+      allowedPattern: ALARM_EMAIL_PATTERN,
+      constraintDescription: 'an e-mail address, or empty',
+    });
+    alarmEmail.overrideLogicalId(ALARM_EMAIL_PARAMETER);
+    const vaultLock = new CfnParameter(this, VAULT_LOCK_PARAMETER, {
+      type: 'String',
+      default: 'none',
+      allowedValues: [...VAULT_LOCK_MODES],
+      description:
+        'AWS Backup Vault Lock on the backup vault: none, governance (removable by authorised users) or compliance (irreversible after a 3-day grace period; see ADR 0002 first).',
+    });
+    vaultLock.overrideLogicalId(VAULT_LOCK_PARAMETER);
 
     this.table = new ExecutionTable(this, LOGICAL_IDS.table, {
       tableName: physicalName,
       pointInTimeRecoveryDays: retention.pointInTimeRecoveryDays,
     }).table;
-    this.backup = new TableBackup(this, BACKUP_ID, {
+    this.backup = new TableBackup(this, CONSTRUCT_IDS.backup, {
       table: this.table,
       name: physicalName,
       dailyRetentionDays: retention.dailyBackupRetentionDays,
       monthlyRetentionDays: retention.monthlyBackupRetentionDays,
+      vaultLockMode: vaultLock.valueAsString,
     });
+    this.alerts = new AlertTopic(this, CONSTRUCT_IDS.alerts, { name: physicalName, email: alarmEmail.valueAsString });
+    new BackupMonitoring(this, CONSTRUCT_IDS.backupAlerts, { table: this.table, backupKey: this.backup.key, topic: this.alerts.topic });
 
     this.addTags(props.owner ?? 'dataops-platform', retention);
     this.addOutputs();
@@ -155,5 +199,6 @@ export class ExecutionStateStack extends Stack {
     output(OUTPUT_NAMES.backupVaultName, this.backup.vault.backupVaultName, 'AWS Backup vault holding the daily and monthly recovery points');
     output(OUTPUT_NAMES.backupVaultArn, this.backup.vault.backupVaultArn, 'AWS Backup vault ARN');
     output(OUTPUT_NAMES.backupPlanId, this.backup.plan.backupPlanId, 'AWS Backup plan ID (daily and monthly rules)');
+    output(OUTPUT_NAMES.alertTopicArn, this.alerts.topic.topicArn, 'SNS topic of every alert of the stage: the functions\' alarms publish to it');
   }
 }

@@ -2,13 +2,27 @@
  * AWS Backup for one DynamoDB table: a dedicated vault encrypted with its own customer-managed
  * KMS key, and a plan with a daily and a monthly rule selecting exactly that table.
  */
-import { Duration, Fn, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Duration, Fn, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Schedule } from 'aws-cdk-lib/aws-events';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { acknowledgeNagFindings } from '../acknowledgements.js';
+
+/**
+ * AWS Backup Vault Lock modes. `none`: no lock (the vault's access policy still denies deleting
+ * recovery points). `governance`: nobody can delete a recovery point before its lifecycle ends,
+ * or use a retention outside the plan's, unless allowed to remove the lock. `compliance`: the
+ * same, and after VAULT_LOCK_GRACE_DAYS nobody (not the account root, not AWS) can remove or
+ * change the lock again.
+ */
+export const VAULT_LOCK_MODES = ['none', 'governance', 'compliance'] as const;
+export type VaultLockMode = (typeof VAULT_LOCK_MODES)[number];
+
+/** Compliance mode: days the lock can still be removed after it is set (AWS's minimum, 3). */
+export const VAULT_LOCK_GRACE_DAYS = 3;
 
 export interface TableBackupProps {
   /** The table to back up (the plan selects exactly this one). */
@@ -19,12 +33,18 @@ export interface TableBackupProps {
   readonly dailyRetentionDays: number;
   /** Days the monthly recovery points are kept. */
   readonly monthlyRetentionDays: number;
+  /**
+   * One of VAULT_LOCK_MODES, usually a parameter's value (so the lock is a deploy-time switch).
+   * The lock's retention range is the plan's: from the daily to the monthly retention.
+   */
+  readonly vaultLockMode: VaultLockMode | string;
 }
 
 /**
  * Logical IDs are this construct's ID plus a fixed suffix (`<id>Key`, `<id>KeyAlias`,
- * `<id>Vault`, `<id>Plan`, `<id>Selection`, `<id>Role`): renaming one would make CloudFormation
- * replace the resource, and the vault and key are retained, so a rename would orphan them.
+ * `<id>Vault`, `<id>Plan`, `<id>Selection`, `<id>Role`, and the conditions `<id>VaultLocked`,
+ * `<id>VaultLockCompliance`): renaming one would make CloudFormation replace the resource, and
+ * the vault and key are retained, so a rename would orphan them.
  */
 export class TableBackup extends Construct {
   /** Encrypts the vault's recovery points. */
@@ -48,6 +68,18 @@ export class TableBackup extends Construct {
       pendingWindow: Duration.days(30),
     });
     pin(this.key, 'Key');
+    // Disabling or deleting this key makes every recovery point unreadable. Nobody may do either
+    // while this statement stands; lifting it takes a key policy change first (PutKeyPolicy,
+    // which BackupMonitoring alerts on, like the two calls themselves).
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyDisablingOrDeletingTheBackupKey',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['kms:DisableKey', 'kms:ScheduleKeyDeletion'],
+        resources: ['*'],
+      }),
+    );
     pin(this.key.addAlias(Fn.join('', ['alias/', props.name, '-backup'])), 'KeyAlias');
 
     this.vault = new BackupVault(this, 'Vault', {
@@ -57,6 +89,7 @@ export class TableBackup extends Construct {
       blockRecoveryPointDeletion: true,
     });
     pin(this.vault, 'Vault');
+    this.addVaultLock(id, props);
 
     const rule = (ruleName: string, schedule: Schedule, days: number): BackupPlanRule =>
       new BackupPlanRule({
@@ -97,5 +130,27 @@ export class TableBackup extends Construct {
           'AWS Backup service role: the AWS-maintained restore policy lets the documented restore procedure run as this role; assumable only by backup.amazonaws.com.',
       },
     ]);
+  }
+
+  /** Vault Lock as a deploy-time switch: LockConfiguration only when the mode is not `none`. */
+  private addVaultLock(id: string, props: TableBackupProps): void {
+    const locked = new CfnCondition(this, 'VaultLocked', { expression: Fn.conditionNot(Fn.conditionEquals(props.vaultLockMode, 'none')) });
+    locked.overrideLogicalId(`${id}VaultLocked`);
+    const compliance = new CfnCondition(this, 'VaultLockCompliance', { expression: Fn.conditionEquals(props.vaultLockMode, 'compliance') });
+    compliance.overrideLogicalId(`${id}VaultLockCompliance`);
+    (this.vault.node.defaultChild as CfnResource).addPropertyOverride(
+      'LockConfiguration',
+      Fn.conditionIf(
+        locked.logicalId,
+        {
+          // Jobs with a retention outside this range fail while the vault is locked.
+          MinRetentionDays: Math.min(props.dailyRetentionDays, props.monthlyRetentionDays),
+          MaxRetentionDays: Math.max(props.dailyRetentionDays, props.monthlyRetentionDays),
+          // Without ChangeableForDays the lock is in governance mode.
+          ChangeableForDays: Fn.conditionIf(compliance.logicalId, VAULT_LOCK_GRACE_DAYS, Aws.NO_VALUE),
+        },
+        Aws.NO_VALUE,
+      ),
+    );
   }
 }
