@@ -11,14 +11,14 @@
  * logical ID, so renaming the table's would delete-and-recreate it (Retain would only orphan
  * the old one). test/infra/stack.test.ts pins them.
  */
-import { CfnOutput, CfnParameter, Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Fn, Stack, Tags, type CfnParameterProps, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { INDEXES, type IndexKey } from '../src/table-layout.js';
 import { AlertTopic } from './constructs/alert-topic.js';
 import { BackupMonitoring } from './constructs/backup-monitoring.js';
 import { ExecutionTable } from './constructs/execution-table.js';
-import { TableBackup, VAULT_LOCK_MODES } from './constructs/table-backup.js';
+import { TableBackup, VAULT_LOCK_GRACE_DAYS, VAULT_LOCK_MODES } from './constructs/table-backup.js';
 
 export interface ExecutionStateStackProps extends StackProps {
   /** Owner tag: who to ask about this table. Default: dataops-platform. */
@@ -121,32 +121,9 @@ export class ExecutionStateStack extends Stack {
     this.templateOptions.description =
       'DataOps execution-state store: the DynamoDB table, its AWS Backup plan and vault, and the alert topic. Synthesized by `npm run synth` from infra/; do not edit by hand.';
 
-    // One template serves every stage: the stage is a parameter (SAM passes its own Stage), and
-    // every physical name is derived from it, so two stages never collide in one account.
-    this.stage = new CfnParameter(this, STAGE_PARAMETER, {
-      type: 'String',
-      description: 'Deployment stage (dev, staging, prod, ...): part of the table, vault and plan names.',
-      allowedPattern: STAGE_PATTERN,
-      constraintDescription: 'a lower-case slug: a letter, then 1-15 letters, digits or hyphens',
-    });
-    this.stage.overrideLogicalId(STAGE_PARAMETER);
+    const parameters = this.declareParameters();
+    this.stage = parameters.stage;
     const physicalName = Fn.join('-', [NAME_PREFIX, this.stage.valueAsString]);
-    const alarmEmail = new CfnParameter(this, ALARM_EMAIL_PARAMETER, {
-      type: 'String',
-      default: '',
-      description: 'E-mail address subscribed to the alert topic (alarms, failed backups, backup key changes); empty for none.',
-      allowedPattern: ALARM_EMAIL_PATTERN,
-      constraintDescription: 'an e-mail address, or empty',
-    });
-    alarmEmail.overrideLogicalId(ALARM_EMAIL_PARAMETER);
-    const vaultLock = new CfnParameter(this, VAULT_LOCK_PARAMETER, {
-      type: 'String',
-      default: 'none',
-      allowedValues: [...VAULT_LOCK_MODES],
-      description:
-        'AWS Backup Vault Lock on the backup vault: none, governance (removable by authorised users) or compliance (irreversible after a 3-day grace period; see ADR 0002 first).',
-    });
-    vaultLock.overrideLogicalId(VAULT_LOCK_PARAMETER);
 
     this.table = new ExecutionTable(this, LOGICAL_IDS.table, {
       tableName: physicalName,
@@ -157,13 +134,45 @@ export class ExecutionStateStack extends Stack {
       name: physicalName,
       dailyRetentionDays: retention.dailyBackupRetentionDays,
       monthlyRetentionDays: retention.monthlyBackupRetentionDays,
-      vaultLockMode: vaultLock.valueAsString,
+      vaultLockMode: parameters.vaultLock.valueAsString,
     });
-    this.alerts = new AlertTopic(this, CONSTRUCT_IDS.alerts, { name: physicalName, email: alarmEmail.valueAsString });
+    this.alerts = new AlertTopic(this, CONSTRUCT_IDS.alerts, { name: physicalName, email: parameters.alarmEmail.valueAsString });
     new BackupMonitoring(this, CONSTRUCT_IDS.backupAlerts, { table: this.table, backupKey: this.backup.key, topic: this.alerts.topic });
 
     this.addTags(props.owner ?? 'dataops-platform', retention);
     this.addOutputs();
+  }
+
+  /** The template's parameters, under fixed names: SAM passes its own parameters of the same names. */
+  private declareParameters(): { stage: CfnParameter; alarmEmail: CfnParameter; vaultLock: CfnParameter } {
+    const parameter = (name: string, props: CfnParameterProps): CfnParameter => {
+      const declared = new CfnParameter(this, name, props);
+      declared.overrideLogicalId(name);
+      return declared;
+    };
+    return {
+      // One template serves every stage: the stage is a parameter (SAM passes its own Stage), and
+      // every physical name is derived from it, so two stages never collide in one account.
+      stage: parameter(STAGE_PARAMETER, {
+        type: 'String',
+        description: 'Deployment stage (dev, staging, prod, ...): part of the table, vault and plan names.',
+        allowedPattern: STAGE_PATTERN,
+        constraintDescription: 'a lower-case slug: a letter, then 1-15 letters, digits or hyphens',
+      }),
+      alarmEmail: parameter(ALARM_EMAIL_PARAMETER, {
+        type: 'String',
+        default: '',
+        description: 'E-mail address subscribed to the alert topic (alarms, failed backups, backup key changes); empty for none.',
+        allowedPattern: ALARM_EMAIL_PATTERN,
+        constraintDescription: 'an e-mail address, or empty',
+      }),
+      vaultLock: parameter(VAULT_LOCK_PARAMETER, {
+        type: 'String',
+        default: 'none',
+        allowedValues: [...VAULT_LOCK_MODES],
+        description: `AWS Backup Vault Lock on the backup vault: none, governance (removable by authorised users) or compliance (irreversible after a ${VAULT_LOCK_GRACE_DAYS}-day grace period; see ADR 0002 first).`,
+      }),
+    };
   }
 
   /** The same tags on every resource: cost allocation, ownership, and the backup promise. */
