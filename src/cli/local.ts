@@ -3,12 +3,13 @@
  * the environment a handler needs and the access-pattern report; then it waits for Ctrl-C and
  * stops DynamoDB Local cleanly.
  */
+import { tableHoldsItems } from '../export/scan.js';
 import { relative, resolve } from 'node:path';
 import { assertLoopbackEndpoint, resolveTableName } from '../config.js';
 import { ExecutionStoreError } from '../errors.js';
 import { addDays } from '../formats.js';
 import { createExecutionStore } from '../store.js';
-import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableIsEmpty, tableSchemaDifferences } from '../local/create-table.js';
+import { ensureTable, SYNTHESIZED_TEMPLATE_PATH, tableSchemaDifferences } from '../local/create-table.js';
 import { loadFixture, summarizeLoad } from '../local/demo-fixture.js';
 import { createDirectory } from '../local/directories.js';
 import { DynamoDbLocalError, javaVersion, portIsFree, startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local.js';
@@ -141,7 +142,7 @@ export async function runLocal(options: LocalOptions, output: Output): Promise<E
     let seeded: { loaded: boolean; rebased_to?: string; items?: number; counts?: Record<string, number>; reason?: string };
     if (!options.seed) {
       seeded = { loaded: false, reason: 'skipped (--no-seed)' };
-    } else if (!(await tableIsEmpty(admin, tableName))) {
+    } else if ((await tableHoldsItems(admin, tableName))) {
       seeded = { loaded: false, reason: 'the table already holds data (kept as it is)' };
     } else {
       log(`Loading the fixture (dates rebased to ${today})…`);

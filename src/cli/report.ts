@@ -5,14 +5,12 @@
  * The subjects (operators, a bundle, a task with history, files and artifacts) are discovered
  * from the data first; discovery requests are not part of the report.
  */
+import type { User, Task } from '../entities/index.js';
 import { BUNDLE_STAGES } from '../vocabulary.js';
 import type { ExecutionStore } from '../store.js';
-import type { User } from '../services/users.js';
-import type { Task } from '../services/tasks.js';
 import type { Bundle, TemplateInstance } from '../entities/index.js';
 import type { RequestLog } from '../local/request-log.js';
 import { renderTable } from './format.js';
-import { todayIn } from './today.js';
 
 export interface ReportRow {
   pattern: string;
@@ -82,14 +80,13 @@ function shortName(user: User): string {
   return user.display_name.length > 24 ? `${user.display_name.slice(0, 23)}…` : user.display_name;
 }
 
-/** Runs every V1 read once; `today` is the team's calendar date (default: this machine's). */
+/** Runs every V1 read once; `today` is the team's calendar date (default: the store's, in UTC). */
 export async function runAccessPatternReport(
   store: ExecutionStore,
   meter: RequestLog,
   options: { today?: string; subjects?: ReportSubjects } = {},
 ): Promise<ReportRow[]> {
   const subjects = options.subjects ?? (await discoverSubjects(store));
-  const today = options.today ?? todayIn();
   const rows: ReportRow[] = [];
 
   async function run(pattern: string, call: string, fn: () => Promise<unknown>): Promise<void> {
@@ -112,13 +109,11 @@ export async function runAccessPatternReport(
     await run(`Tasks due today: ${shortName(user)}`, 'tasks.listToday', () => store.tasks.listToday({ assignee_id: user.user_id }));
   }
   for (const user of operators) {
-    const userToday = todayIn(user.timezone);
-    await run(`Overdue: ${shortName(user)}`, 'tasks.listOverdue', () => store.tasks.listOverdue({ today: userToday, assignee_id: user.user_id }));
+    await run(`Overdue: ${shortName(user)}`, 'tasks.listOverdue', () => store.tasks.listOverdue({ time_zone: user.timezone, assignee_id: user.user_id }));
   }
-  await run('Overdue: whole team', 'tasks.listOverdue', () => store.tasks.listOverdue({ today }));
+  await run('Overdue: whole team', 'tasks.listOverdue', () => store.tasks.listOverdue(options.today ? { today: options.today } : {}));
   for (const user of operators) {
-    const userToday = todayIn(user.timezone);
-    await run(`Upcoming 7 days: ${shortName(user)}`, 'tasks.listUpcoming', () => store.tasks.listUpcoming({ assignee_id: user.user_id, from: userToday, days: 7 }));
+    await run(`Upcoming 7 days: ${shortName(user)}`, 'tasks.listUpcoming', () => store.tasks.listUpcoming({ assignee_id: user.user_id, time_zone: user.timezone, days: 7 }));
   }
   const first = operators[0];
   if (first) {

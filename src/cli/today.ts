@@ -1,10 +1,8 @@
 /**
  * The one place the CLI reads the clock for a calendar date.
  *
- * listToday derives "today" itself from a time zone, while listOverdue and listUpcoming still
- * take the caller's date; so the CLI computes it here for them, for the demo data's rebase day
- * and for the access-pattern report. Once every date-relative list call takes `time_zone`, the
- * list commands pass the zone instead and only the rebase day still needs this.
+ * Every date-relative list call takes `time_zone` and decides "today" in the store, so the list
+ * commands never read the clock; only the demo data's rebase day (seed, npm start) needs it.
  */
 import { localDate } from '../formats.js';
 

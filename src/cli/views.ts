@@ -1,9 +1,8 @@
 /** Lookups and columns shared by the view commands (tasks, schedules, notifications). */
+import type { User, Task } from '../entities/index.js';
 import { isId } from '../ids.js';
 import { NotFoundError } from '../errors.js';
 import type { ExecutionStore } from '../store.js';
-import type { User } from '../services/users.js';
-import type { Task } from '../services/tasks.js';
 import type { Column } from './format.js';
 
 /** The user behind --assignee: a user ID, or an e-mail address (already in its stored spelling). */

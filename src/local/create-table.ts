@@ -13,7 +13,6 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
-  ScanCommand,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -113,8 +112,3 @@ export async function tableSchemaDifferences(client: DynamoDBClient, tableName: 
   return differences;
 }
 
-/** True when the table holds no item at all (one Scan of at most one item). */
-export async function tableIsEmpty(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  const result = await client.send(new ScanCommand({ TableName: tableName, Limit: 1, ConsistentRead: true }));
-  return (result.Items?.length ?? 0) === 0 && result.LastEvaluatedKey === undefined;
-}

@@ -361,5 +361,3 @@ export function createBundlesService(ctx: ServiceContext) {
 
 export type BundlesService = ReturnType<typeof createBundlesService>;
 
-/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
-export type { Bundle };

@@ -235,5 +235,3 @@ export function createNotificationsService(ctx: ServiceContext) {
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
 
-/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
-export type { Notification };

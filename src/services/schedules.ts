@@ -226,5 +226,3 @@ export function createSchedulesService(ctx: ServiceContext) {
 
 export type SchedulesService = ReturnType<typeof createSchedulesService>;
 
-/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
-export type { RecurringSchedule };

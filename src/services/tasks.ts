@@ -391,5 +391,3 @@ function validateChanges(changes: Record<string, unknown>): Partial<Task> {
 
 export type TasksService = ReturnType<typeof createTasksService>;
 
-/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
-export type { Task, TaskTransition };

@@ -77,5 +77,3 @@ export function createUsersService(ctx: ServiceContext) {
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
-/** Compatibility for src/cli until the lead moves its imports: record types live in src/entities. */
-export type { User };

@@ -119,7 +119,7 @@ describe('exstate migrate', () => {
     expect(noActor.code).toBe(USAGE);
     expect(noActor.stderr).toContain("required option '--actor <user>' not specified");
     expect(badZone.code).toBe(USAGE);
-    expect(badZone.stderr).toContain('expected an IANA time zone');
+    expect(badZone.stderr).toContain('--default-time-zone must be an IANA time zone');
     expect(badTables.code).toBe(USAGE);
     expect(badTables.stderr).toMatch(/Bundles=x.*Tasks, Projects/);
     expectOneLineError(tamperedRun, 1, 'users.jsonl: checksum', 'nothing was read or written');

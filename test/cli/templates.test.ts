@@ -197,7 +197,7 @@ describe('bundles instantiate and templates show', () => {
     ]);
     for (const r of [noTitle, badDate, badOwner]) expect(r.code, r.stderr).toBe(USAGE);
     expect(noTitle.stderr).toContain("required option '--title <text>' not specified");
-    expect(badDate.stderr).toContain('expected a calendar date');
+    expect(badDate.stderr).toContain('--anchor-date must be a calendar date');
   });
 });
 

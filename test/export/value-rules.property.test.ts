@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { isExecutionStoreError } from '../../src/errors.js';
 import { CALENDAR_DATE, EMAIL, TEXT, TEXT_LIMITS, TIME_ZONE, type ValueRule } from '../../src/formats.js';
 import { createExecutionStore, type ExecutionStore } from '../../src/store.js';
-import type { User } from '../../src/services/users.js';
+import type { User } from '../../src/entities/index.js';
 import {
   durableEntries,
   generatePostgresDdl,

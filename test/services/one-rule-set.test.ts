@@ -206,7 +206,7 @@ describe('unknown fields are rejected at every depth of every input', () => {
   });
 
   it('at the template level and inside template tasks of instantiateTemplate', async () => {
-    await rejects(() => store.bundles.instantiateTemplate(template({}, { description: 'not a field yet' }) as never), 'template.description');
+    await rejects(() => store.bundles.instantiateTemplate(template({}, { colour: 'not a field' }) as never), 'template.colour');
     await rejects(() => store.bundles.instantiateTemplate(template({ due: '2026-07-01' }) as never), 'template.tasks[0].due');
   });
 

@@ -1,6 +1,6 @@
 /** `exstate notifications …`: reminders and notices. */
+import type { Notification } from '../../entities/index.js';
 import type { Command } from 'commander';
-import type { Notification } from '../../services/notifications.js';
 import type { CliDeps } from '../deps.js';
 import { printJson, printList } from '../format.js';
 import { namesOf } from '../views.js';

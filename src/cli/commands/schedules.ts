@@ -1,6 +1,6 @@
 /** `exstate schedules …`: recurring schedules. */
+import type { RecurringSchedule } from '../../entities/index.js';
 import type { Command } from 'commander';
-import type { RecurringSchedule } from '../../services/schedules.js';
 import { integerArg, ruleOption } from '../args.js';
 import type { CliDeps } from '../deps.js';
 import { plural, printJson, printList } from '../format.js';

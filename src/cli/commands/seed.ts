@@ -2,10 +2,11 @@
  * `exstate seed`: the demo data set into the configured table, only on a DynamoDB Local on this
  * machine (it holds admin users and a session: never meant for a real table).
  */
+import { tableHoldsItems } from '../../export/scan.js';
 import { Option, type Command } from 'commander';
 import { assertLoopbackEndpoint } from '../../config.js';
 import { ConfigError, ExecutionStoreError } from '../../errors.js';
-import { ensureTable, tableIsEmpty } from '../../local/create-table.js';
+import { ensureTable } from '../../local/create-table.js';
 import { loadFixture, summarizeLoad } from '../../local/demo-fixture.js';
 import { calendarDateArg, ruleOption } from '../args.js';
 import type { CliDeps } from '../deps.js';
@@ -28,7 +29,7 @@ export function registerSeedCommands(program: Command, deps: CliDeps): void {
         // Before the first request: an endpoint elsewhere is refused whatever the stage or credentials.
         assertLoopbackEndpoint(endpoint, `load demo data into ${tableName}`);
         const created = await ensureTable(client, tableName);
-        if (!options.force && !(await tableIsEmpty(client, tableName))) {
+        if (!options.force && (await tableHoldsItems(client, tableName))) {
           throw new ExecutionStoreError('TABLE_NOT_EMPTY', `Table ${tableName} already holds data: \`exstate seed --force\` loads the fixture on top of it.`, { tableName });
         }
         const rebaseTo = options.rebaseTo ?? todayIn();

@@ -1,11 +1,10 @@
 /** `exstate tasks …`: an operator's day, overdue, upcoming, a bundle's tasks, a task's history. */
+import type { TaskTransition } from '../../entities/index.js';
 import type { Command } from 'commander';
 import { NotFoundError } from '../../errors.js';
-import type { TaskTransition } from '../../services/tasks.js';
 import { calendarDateArg, idArg, integerArg, ruleOption, timeZoneArg, userRefArg } from '../args.js';
 import type { CliDeps } from '../deps.js';
 import { plural, printJson, printList } from '../format.js';
-import { systemTimeZone, todayIn } from '../today.js';
 import { namesOf, publicUser, resolveUser, taskColumns, userLabel } from '../views.js';
 
 export function registerTaskCommands(program: Command, deps: CliDeps): void {
@@ -33,15 +32,16 @@ export function registerTaskCommands(program: Command, deps: CliDeps): void {
     .command('overdue')
     .description("open tasks due before today: one operator's, or the whole team's")
     .addOption(ruleOption('--assignee <user>', 'user ID or e-mail address (default: whole team)', userRefArg))
-    .addOption(ruleOption('--tz <zone>', 'IANA time zone for "today" (default: the operator\'s, or this machine\'s for the team)', timeZoneArg))
+    .addOption(ruleOption('--tz <zone>', 'IANA time zone for "today" (default: the operator\'s, or UTC for the whole team)', timeZoneArg))
     .addOption(ruleOption('--today <date>', 'take this date as today (YYYY-MM-DD)', calendarDateArg))
     .addOption(deps.jsonOption())
     .action(
       deps.action({ assignee_id: '--assignee', time_zone: '--tz', today: '--today' }, async (options: { assignee?: string; tz?: string; today?: string; json?: boolean }) => {
         const { store } = deps.connect();
         const user = options.assignee ? await resolveUser(store, options.assignee) : undefined;
-        const today = options.today ?? todayIn(options.tz ?? user?.timezone ?? systemTimeZone());
-        const result = await store.tasks.listOverdue({ today, ...(user ? { assignee_id: user.user_id } : {}) });
+        // The store decides "today": in --tz, else the operator's own zone, else UTC for the team.
+        const result = await store.tasks.listOverdue({ today: options.today, time_zone: options.tz, ...(user ? { assignee_id: user.user_id } : {}) });
+        const { today } = result;
         const o = deps.output(options.json);
         if (o.json) return printJson(o, { assignee: user ? publicUser(user) : null, today, items: result.items });
         const names = await namesOf(store, result.items.map((t) => t.assignee_id));
@@ -61,8 +61,8 @@ export function registerTaskCommands(program: Command, deps: CliDeps): void {
       deps.action({ assignee_id: '--assignee', days: '--days', from: '--from', time_zone: '--tz' }, async (options: { assignee: string; days: number; from?: string; tz?: string; json?: boolean }) => {
         const { store } = deps.connect();
         const user = await resolveUser(store, options.assignee);
-        const from = options.from ?? todayIn(options.tz ?? user.timezone);
-        const result = await store.tasks.listUpcoming({ assignee_id: user.user_id, from, days: options.days });
+        const result = await store.tasks.listUpcoming({ assignee_id: user.user_id, from: options.from, time_zone: options.tz, days: options.days });
+        const { from } = result;
         const o = deps.output(options.json);
         if (o.json) return printJson(o, { assignee: publicUser(user), from, days: options.days, items: result.items });
         printList(o, `Upcoming for ${userLabel(user)}, ${plural(options.days, 'day')} from ${from}: ${plural(result.items.length, 'open task')}`, result.items, taskColumns(new Map(), { assignee: false }));

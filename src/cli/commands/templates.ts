@@ -5,10 +5,10 @@
  *   exstate bundles instantiate --template …  a bundle from a template as committed in Git
  *   exstate templates show <instance id>      the template text an instance was made from, and its tasks now
  */
+import type { Task } from '../../entities/index.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isId } from '../../ids.js';
 import { MILESTONE_TAG } from '../../services/bundles.js';
-import type { Task } from '../../services/tasks.js';
 import type { ExecutionStore } from '../../store.js';
 import type { TemplateFinding } from '../../templates/index.js';
 import { ExecutionStoreError, NotFoundError } from '../../errors.js';
