@@ -129,6 +129,10 @@ const OVERRIDING_INPUT: Partial<Record<ErrorCode, string>> = {
 const NEXT_STEP: Partial<Record<ErrorCode, (error: ExecutionStoreError) => string>> = {
   // A missing table, not one that differs from the template (that message says how to start over).
   TABLE_NOT_FOUND: (error) => (error.details.differences === undefined ? ' (locally: `npm start` creates it)' : ''),
+  RESTORE_IN_PROGRESS: (error) => {
+    const dir = (error.details.restore_marker as { export_dir?: string } | undefined)?.export_dir ?? '<export dir>';
+    return error.details.live ? '' : ` With the CLI: \`exstate import ${dir} --resume\` finishes it, \`--start-over\` removes what it wrote and imports again, \`--abandon\` only removes what it wrote.`;
+  },
 };
 
 /** The error and its causes, outermost first (ElectroDB wraps the SDK's error in `cause`). */

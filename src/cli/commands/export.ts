@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { isLoopbackEndpoint } from '../../config.js';
 import { ExecutionStoreError } from '../../errors.js';
-import { exportExecutionData, importExecutionData, validateExport, type Finding, type ValidationResult } from '../../export/index.js';
+import { abandonImport, exportExecutionData, importExecutionData, validateExport, type Finding, type ValidationResult } from '../../export/index.js';
 import { ensureTable, tableExists } from '../../local/create-table.js';
 import { integerArg, ruleOption } from '../args.js';
 import type { CliDeps } from '../deps.js';
@@ -150,14 +150,32 @@ export function registerExportCommands(program: Command, deps: CliDeps): void {
     .option('--allow-non-empty', 'write into a table that already holds items (re-running an interrupted import)', false)
     .option('--allow-redacted', 'restore a pseudonymized (pii) export', false)
     .option('--target-table <name>', 'confirm the table to write when it is not on a DynamoDB Local on this machine (must equal the configured table name)')
+    .option('--resume', 'finish an interrupted import of this same export (the table keeps its restore marker until then)', false)
+    .option('--start-over', 'remove what an interrupted import of this same export wrote, then import it again', false)
+    .option('--abandon', 'remove only what an interrupted import of this same export wrote, and its restore marker; import nothing', false)
     .addOption(reportOption())
     .addOption(deps.jsonOption())
     .action(
       deps.action(
-        { dir: '<dir>', dryRun: '--dry-run', allowNonEmpty: '--allow-non-empty', allowRedacted: '--allow-redacted', targetTable: '--target-table' },
-        async (dir: string, options: { dryRun: boolean; allowNonEmpty: boolean; allowRedacted: boolean; targetTable?: string; report?: string; json?: boolean }) => {
+        { dir: '<dir>', dryRun: '--dry-run', allowNonEmpty: '--allow-non-empty', allowRedacted: '--allow-redacted', targetTable: '--target-table', resume: '--resume', startOver: '--start-over' },
+        async (
+          dir: string,
+          options: { dryRun: boolean; allowNonEmpty: boolean; allowRedacted: boolean; targetTable?: string; resume: boolean; startOver: boolean; abandon: boolean; report?: string; json?: boolean },
+        ) => {
           const { client, tableName, endpoint } = deps.connect();
           const { local } = checkImportTarget(tableName, endpoint, options.targetTable);
+          if (options.abandon) {
+            if (options.resume || options.startOver || options.dryRun) {
+              throw new ExecutionStoreError('INVALID_OPTIONS', '--abandon only removes what an interrupted import wrote: it cannot be combined with --resume, --start-over or --dry-run', { field: 'abandon' });
+            }
+            const { removed } = await abandonImport({ client, tableName, dir: resolve(dir) });
+            const document = { dir: resolve(dir), table: tableName, abandoned: true, removed };
+            if (options.report !== undefined) await writeReportFile(options.report, document);
+            const o = deps.output(options.json);
+            if (o.json) printJson(o, document);
+            else o.write(`Abandoned the interrupted import of ${resolve(dir)}: removed ${plural(removed, 'item')} it wrote and the restore marker from ${tableName}.`);
+            return;
+          }
           // Only on a DynamoDB Local on this machine is a missing table created (from the template).
           let created = false;
           if (local && !options.dryRun && !(await tableExists(client, tableName))) created = await ensureTable(client, tableName);
@@ -169,6 +187,8 @@ export function registerExportCommands(program: Command, deps: CliDeps): void {
               dryRun: options.dryRun,
               allowNonEmpty: options.allowNonEmpty,
               allowRedacted: options.allowRedacted,
+              resume: options.resume,
+              startOver: options.startOver,
               onProgress: options.json || !(deps.io.stderr as { isTTY?: boolean }).isTTY ? undefined : (p) => deps.note(`[import] ${p.entity}: ${p.written}/${p.total}`),
               ...abortOption(signal),
             }),
