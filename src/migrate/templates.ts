@@ -127,7 +127,7 @@ export function templateDocument(row: SourceRow<PrototypeTemplate>, emailOf: (pr
     name,
     emoji: presentText(template.emoji),
     tags: tags.length ? tags : undefined,
-    links: links.length ? links : undefined,
+    links: links.length ? links.map((linkName) => ({ name: linkName })) : undefined,
     tasks,
   });
   const doc = new Document(content);

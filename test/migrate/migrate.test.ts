@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { decodeTime } from 'ulidx';
 import { parse } from 'yaml';
+import { validateTemplatePaths } from '../../src/templates/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTableItems, exportExecutionData } from '../../src/export/index.js';
 import { migrateDataopsExport, migratePrototypeTables, type MigrateOptions, type MigrationReport } from '../../src/migrate/index.js';
@@ -194,11 +195,15 @@ describe('migrating the prototype tables', () => {
     expect(log).toHaveLength(2);
     expect(log[0]).toMatch(/Add 3 template\(s\) migrated from the work-engine prototype/);
     expect(first.templates.map((t) => t.path).sort()).toEqual(['templates/newsletter-1f3c6a0e.yaml', 'templates/newsletter.yaml', 'templates/podcast.yaml']);
+    // Every file passes the template format's own validator (ADR 0005), as `exstate templates validate` runs it.
+    const validation = validateTemplatePaths([join(templatesRepo, 'templates')]);
+    expect(validation.findings).toEqual([]);
+    expect(validation.files).toHaveLength(3);
     const doc = parse(await readFile(join(templatesRepo, 'templates/newsletter-1f3c6a0e.yaml'), 'utf8')) as Record<string, unknown>;
     const allowedTop = ['name', 'description', 'emoji', 'tags', 'links', 'tasks'];
     const allowedTask = ['ref', 'title', 'description', 'offset_days', 'assignee', 'instructions_url', 'required_link_name', 'requires_file', 'stage_on_complete', 'milestone'];
     expect(Object.keys(doc).every((k) => allowedTop.includes(k))).toBe(true);
-    expect(doc).toMatchObject({ name: 'Newsletter', emoji: '\u{1F4F0}', tags: ['Newsletter'], links: ['Sponsorship document', 'Mailchimp newsletter'] });
+    expect(doc).toMatchObject({ name: 'Newsletter', emoji: '\u{1F4F0}', tags: ['Newsletter'], links: [{ name: 'Sponsorship document' }, { name: 'Mailchimp newsletter' }] });
     const tasks = doc.tasks as Record<string, unknown>[];
     for (const task of tasks) expect(Object.keys(task).every((k) => allowedTask.includes(k))).toBe(true);
     expect(tasks).toEqual([
