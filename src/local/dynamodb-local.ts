@@ -148,7 +148,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (java === null) {
     throw new DynamoDbLocalError(
       'JAVA_MISSING',
-      'Java was not found: install Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`), or run DynamoDB Local with Docker (`docker run -p 8000:8000 amazon/dynamodb-local`) and set DYNAMODB_ENDPOINT.',
+      'Java was not found: install Java 17 or newer (e.g. `apt-get install openjdk-17-jre-headless`), or run DynamoDB Local with Docker (`docker compose up -d` with the repository compose.yaml) and set DYNAMODB_ENDPOINT.',
     );
   }
   if (java < 17) {

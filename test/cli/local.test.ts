@@ -173,7 +173,7 @@ describe('exstate local', () => {
       expect(inUse.stderr).toContain(`Port ${port} is already in use`);
       expect(inUse.stderr).toContain('--port');
       expect(noJava.stderr).toContain('Java was not found');
-      expect(noJava.stderr).toContain('docker run -p 8000:8000 amazon/dynamodb-local');
+      expect(noJava.stderr).toContain('docker compose up -d');
     } finally {
       busy.close();
     }
