@@ -380,12 +380,7 @@ class ImportRun {
       await releaseRestoreMarker(this.client, this.tableName, this.marker.import_id).catch(() => undefined);
       return error;
     }
-    await renewRestoreMarker(this.client, this.tableName, this.marker.import_id, {
-      heartbeat_at: this.now().toISOString(),
-      written: this.written,
-      status: 'interrupted',
-      stopped_reason: reason,
-    }).catch(() => undefined);
+    await this.markInterrupted(reason);
     return new PortableExportError(
       'IMPORT_INCOMPLETE',
       `The import ${aborted ? 'was aborted' : 'stopped'} after writing ${this.written} item(s)${aborted ? '' : `: ${reason}`}. Table ${this.tableName} is partly restored and keeps its restore marker: import the same export with resume to finish it, or with startOver to remove what it wrote and begin again.`,
@@ -394,16 +389,21 @@ class ImportRun {
     );
   }
 
-  async failedVerification(verification: ImportVerification): Promise<PortableExportError> {
-    const extra = Object.entries(verification.extra);
-    const missing = Object.entries(verification.missing);
-    const reason = `verification failed${missing.length ? `: missing ${missing.map(([name, n]) => `${name} -${n}`).join(', ')}` : ''}${extra.length ? `${missing.length ? ';' : ':'} not in the export ${extra.map(([name, n]) => `${name} +${n}`).join(', ')}` : ''}`;
+  /** Leaves the marker saying why the import stopped (best effort: the table may be unreachable now). */
+  private async markInterrupted(reason: string): Promise<void> {
     await renewRestoreMarker(this.client, this.tableName, this.marker.import_id, {
       heartbeat_at: this.now().toISOString(),
       written: this.written,
       status: 'interrupted',
       stopped_reason: reason,
     }).catch(() => undefined);
+  }
+
+  async failedVerification(verification: ImportVerification): Promise<PortableExportError> {
+    const extra = Object.entries(verification.extra);
+    const missing = Object.entries(verification.missing);
+    const reason = `verification failed${missing.length ? `: missing ${missing.map(([name, n]) => `${name} -${n}`).join(', ')}` : ''}${extra.length ? `${missing.length ? ';' : ':'} not in the export ${extra.map(([name, n]) => `${name} +${n}`).join(', ')}` : ''}`;
+    await this.markInterrupted(reason);
     const parts: string[] = [];
     if (missing.length) parts.push(`fewer items than the export (${missing.map(([name, n]) => `${name} -${n}`).join(', ')}): resume the import to finish it`);
     if (extra.length) {
