@@ -10,16 +10,13 @@
  * docs/adr/0006-migration-from-prototype.md.
  */
 import { Cron } from 'croner';
-import { isCalendarDate } from '../formats.js';
+import { checkEmail, isCalendarDate, LIST_LIMITS, localDate, TEXT_LIMITS } from '../formats.js';
 import type { EntityName } from '../entities/index.js';
 import { ValidationError } from '../errors.js';
 import { deriveRow } from '../export/import.js';
 import { deterministicId, isId } from '../ids.js';
 import { compact } from '../services/records.js';
-import { localDate } from '../formats.js';
-import { checkEmail } from '../formats.js';
 import { BUNDLE_STAGES, BUNDLE_STATUSES, FILE_CATEGORIES, TASK_SOURCES, TASK_STATUSES } from '../vocabulary.js';
-import { TEXT_LIMITS, LIST_LIMITS } from '../formats.js';
 import { describeCronMeaning, translatePrototypeCron } from './cron.js';
 import type { ReportBuilder } from './report.js';
 import type {

@@ -19,8 +19,7 @@ import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynam
 import { fileSchema } from '../entities/file.js';
 import { ValidationError } from '../errors.js';
 import { isId } from '../ids.js';
-import { checkTimeZone } from '../formats.js';
-import { checkEmail } from '../formats.js';
+import { checkEmail, checkTimeZone } from '../formats.js';
 import { createExecutionStore } from '../store.js';
 import { readDataopsExport } from './dataops-export.js';
 import { beginMapping, type ExistingUser } from './mapping.js';

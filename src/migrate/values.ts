@@ -3,8 +3,7 @@
  * returns the value to store (or undefined) and says through `note` what it had to change, so
  * nothing is altered or left out without a line in the report.
  */
-import { isCalendarDate } from '../formats.js';
-import { TEXT_LIMITS, LIST_LIMITS } from '../formats.js';
+import { isCalendarDate, LIST_LIMITS, TEXT_LIMITS } from '../formats.js';
 
 export type Note = (code: 'INVALID_VALUE_DROPPED' | 'TEXT_SHORTENED' | 'VALUE_REPLACED', message: string) => void;
 
