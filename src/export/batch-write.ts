@@ -18,7 +18,7 @@ export interface BatchDeleteEntity {
 }
 
 export interface BatchPutOptions {
-  /** Parallel BatchWriteItem requests per call (ElectroDB `concurrency`). */
+  /** Parallel BatchWriteItem requests per call (see batchGoOptions). */
   concurrency?: number;
   /** Retries for unprocessed items before giving up with IMPORT_INCOMPLETE. */
   maxRetries?: number;
@@ -37,15 +37,24 @@ export interface BatchPutResult {
   retries: number;
 }
 
+/**
+ * The options of an ElectroDB batch `go()` sending `concurrency` BatchWriteItem requests in parallel.
+ * ElectroDB 3.9.3 reads only `concurrent` at run time; `concurrency` exists only in its type
+ * definitions and is silently ignored (one request at a time). Every batch call goes through here.
+ */
+export function batchGoOptions(concurrency: number): { concurrent: number } {
+  return { concurrent: concurrency };
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function batchPutWithRetry(entity: BatchPutEntity, items: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
-  return withRetry((pending, concurrency) => entity.put(pending).go({ concurrency }), items, options, 'written');
+  return withRetry((pending, concurrency) => entity.put(pending).go(batchGoOptions(concurrency)), items, options, 'written');
 }
 
 /** Deletes the items with these keys (absent ones are no-ops), retrying unprocessed keys like batchPutWithRetry. */
 export async function batchDeleteWithRetry(entity: BatchDeleteEntity, keys: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
-  return withRetry((pending, concurrency) => entity.delete(pending).go({ concurrency }), keys, options, 'deleted');
+  return withRetry((pending, concurrency) => entity.delete(pending).go(batchGoOptions(concurrency)), keys, options, 'deleted');
 }
 
 async function withRetry(
