@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionService } from '../../src/entities/index.js';
-import { batchDeleteWithRetry, batchPutWithRetry } from '../../src/export/batch-write.js';
+import { batchDeleteWithRetry, batchPutWithRetry, batchWriteItemsWithRetry } from '../../src/export/batch-write.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { newId } from '../../src/ids.js';
 import { attachRequestLog, type RequestLog } from '../support/request-log.js';
 import { createTestTable, type TestTable } from '../support/table.js';
@@ -30,7 +31,7 @@ const events = Array.from({ length: 200 }, (_, i) => ({
   changes: { title: { from: `old ${i}`, to: `new ${i}` } },
 }));
 
-describe('batchPutWithRetry and batchDeleteWithRetry', () => {
+describe('batchPutWithRetry, batchDeleteWithRetry and batchWriteItemsWithRetry', () => {
   it('keep up to `concurrency` BatchWriteItem requests in flight and write every item', async () => {
     const service = createExecutionService(table.client, table.tableName);
     log.reset();
@@ -55,5 +56,18 @@ describe('batchPutWithRetry and batchDeleteWithRetry', () => {
     await batchPutWithRetry(service.entities.audit_event, events.slice(0, 100), { concurrency: 1 });
     expect(log.countOf('BatchWriteItem')).toBe(4);
     expect(log.maxInFlight('BatchWriteItem')).toBe(1);
+  });
+
+  it('batchWriteItemsWithRetry writes items ElectroDB built, in requests of 25 with `concurrency` in flight', async () => {
+    const service = createExecutionService(table.client, table.tableName);
+    const items = events.map((event) => service.entities.audit_event.put(event).params().Item as Record<string, unknown>);
+    log.reset();
+    const result = await batchWriteItemsWithRetry(DynamoDBDocumentClient.from(table.client), table.tableName, items, { concurrency: 4 });
+    expect(result).toEqual({ written: 200, retries: 0 });
+    expect(log.countOf('BatchWriteItem')).toBe(8);
+    expect(log.maxInFlight('BatchWriteItem')).toBeGreaterThan(1);
+    expect(log.maxInFlight('BatchWriteItem')).toBeLessThanOrEqual(4);
+    const stored = await service.entities.audit_event.get(events.map((event) => ({ event_id: event.event_id }))).go();
+    expect(stored.data.map((event) => event.event_id).sort()).toEqual(events.map((event) => event.event_id).sort());
   });
 });
