@@ -83,7 +83,7 @@ export interface ImportOptions {
   startOver?: boolean;
   /** Count the table's items per entity after writing and compare with the export (default true). */
   verify?: boolean;
-  /** Rows per write batch (with their derived items; split into BatchWriteItem requests of 25, `concurrency` in flight). Default 100. */
+  /** Rows per write batch (with their derived items; split into BatchWriteItem requests of 25, `concurrency` in flight; fewer batches, fewer pauses for the slowest request). Default 1000. */
   batchSize?: number;
   /** Parallel BatchWriteItem requests (default 4). */
   concurrency?: number;
@@ -159,7 +159,8 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
 /** Items per ElectroDB entity in the table (a projected, consistent Scan); a restore marker counts as `restore_marker`. */
 export async function countTableItems(client: DynamoDBClient, tableName: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for await (const items of scanTable(client, { tableName, consistentRead: true, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] })) {
+  // 4 parallel segments, as the export's Scan: the verification reads the whole table.
+  for await (const items of scanTable(client, { tableName, consistentRead: true, segments: 4, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] })) {
     for (const item of items) {
       const entity = item[ELECTRO_ENTITY_ATTRIBUTE];
       const name = isRestoreMarker(item) ? RESTORE_MARKER_COUNT : typeof entity === 'string' ? entity : '(not an ElectroDB item)';
@@ -243,7 +244,7 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
   const registry = options.registry ?? REGISTRY;
   const dir = resolve(options.dir);
   const dryRun = options.dryRun ?? false;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 1000;
   const now = options.now ?? (() => new Date());
   const files = options.files ?? NODE_FILES;
   const { tableName, signal } = options;
