@@ -72,7 +72,8 @@ async function main(): Promise<void> {
       rows = await bareScan();
       break;
     case 'import': {
-      const result = await importExecutionData({ client, tableName: tableName!, dir: dir!, verify: false });
+      // Every guarantee kept: validation first, the restore marker, and the verification Scan.
+      const result = await importExecutionData({ client, tableName: tableName!, dir: dir! });
       rows = result.written;
       break;
     }

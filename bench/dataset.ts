@@ -7,6 +7,7 @@ import { monotonicFactory } from 'ulidx';
 import { ID_PREFIXES, type IdKind } from '../src/ids.js';
 import { OPEN_TASK_STATUSES, type TaskStatus } from '../src/vocabulary.js';
 import type { ExecutionService } from '../src/entities/index.js';
+import { batchPutWithRetry, type BatchPutEntity } from '../src/export/batch-write.js';
 
 /** Mulberry32: small, fast, good enough to spread benchmark data. */
 export function seededRandom(seed: number): () => number {
@@ -22,7 +23,7 @@ export function seededRandom(seed: number): () => number {
 
 export const BENCH_NOW = new Date('2026-11-29T10:00:00.000Z');
 export const BENCH_TODAY = '2026-11-29';
-const TIME_ZONES = ['Europe/Berlin', 'America/Los_Angeles', 'Pacific/Auckland', 'UTC', 'Asia/Kolkata'];
+const TIME_ZONES = ['Europe/Berlin', 'America/Los_Angeles', 'Pacific/Auckland', 'UTC', 'Asia/Calcutta'];
 const STAGES = ['preparation', 'announced', 'after_event', 'done'] as const;
 /** Status mix of a team some months in: most work is closed. */
 const STATUS_WEIGHTS: [TaskStatus, number][] = [
@@ -232,19 +233,13 @@ export function generateSlice(seed: number, shape: DatasetShape, previous?: Data
   };
 }
 
-/** Writes rows through the ElectroDB entities (keys and sparse-index attributes built by ElectroDB), batched. */
+/** Writes rows through the ElectroDB entities (keys and sparse-index attributes built by ElectroDB), 4 batches in flight. */
 export async function loadRows(service: ExecutionService, rows: Record<string, Row[]>): Promise<number> {
   let written = 0;
   for (const [entity, list] of Object.entries(rows)) {
     if (list.length === 0) continue;
-    const target = service.entities[entity as keyof ExecutionService['entities']] as unknown as {
-      put(items: Row[]): { go(options: Record<string, unknown>): Promise<{ unprocessed: unknown[] }> };
-    };
-    for (let i = 0; i < list.length; i += 2000) {
-      const { unprocessed } = await target.put(list.slice(i, i + 2000)).go({ concurrency: 4 });
-      if (unprocessed.length > 0) throw new Error(`${unprocessed.length} ${entity} rows were not written`);
-    }
-    written += list.length;
+    const target = service.entities[entity as keyof ExecutionService['entities']] as unknown as BatchPutEntity;
+    written += (await batchPutWithRetry(target, list, { entityName: entity, concurrency: 4 })).written;
   }
   return written;
 }

@@ -54,7 +54,16 @@ function stubClient(bodies: Record<string, string>): DynamoDBClient {
   });
 }
 
-export async function measureOverhead(): Promise<OverheadMeasurement[]> {
+export interface OverheadPair {
+  /** Short name for bench/profile.ts. */
+  key: 'list' | 'get' | 'create';
+  operation: string;
+  store: () => Promise<unknown>;
+  hand: () => Promise<unknown>;
+}
+
+/** Each measured operation, through the store and written by hand, over the same canned responses. */
+export function overheadPairs(): OverheadPair[] {
   const now = new Date('2026-11-29T10:00:00.000Z');
   const assignee_id = newId('user', now);
   const at = now.toISOString();
@@ -92,8 +101,9 @@ export async function measureOverhead(): Promise<OverheadMeasurement[]> {
   const taskId = stored[0]!.task_id as string;
   const actor = { user_id: assignee_id, role: 'admin' as const };
 
-  const pairs: { operation: string; store: () => Promise<unknown>; hand: () => Promise<unknown> }[] = [
+  return [
     {
+      key: 'list',
       operation: 'List a 50-item page (tasks.listToday)',
       store: () => store.tasks.listToday({ assignee_id, time_zone: 'UTC', limit: 50 }),
       hand: async () => {
@@ -111,6 +121,7 @@ export async function measureOverhead(): Promise<OverheadMeasurement[]> {
       },
     },
     {
+      key: 'get',
       operation: 'Get one task (tasks.get)',
       store: () => store.tasks.get(taskId),
       hand: async () => {
@@ -119,6 +130,7 @@ export async function measureOverhead(): Promise<OverheadMeasurement[]> {
       },
     },
     {
+      key: 'create',
       operation: 'Create a task (tasks.create, 1 transaction)',
       store: () => store.tasks.create({ title: 'New task', assignee_id, due_date: '2026-11-30', actor }),
       hand: async () => {
@@ -141,9 +153,11 @@ export async function measureOverhead(): Promise<OverheadMeasurement[]> {
       },
     },
   ];
+}
 
+export async function measureOverhead(): Promise<OverheadMeasurement[]> {
   const results: OverheadMeasurement[] = [];
-  for (const pair of pairs) {
+  for (const pair of overheadPairs()) {
     const bench = new Bench({ time: 1500, warmup: true, warmupTime: 300 } as never);
     bench.add('store', pair.store);
     bench.add('hand', pair.hand);

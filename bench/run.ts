@@ -115,6 +115,8 @@ async function main(): Promise<void> {
       exports,
       imports,
     };
+    // The raw numbers too, so the report can be re-rendered without measuring again (bench/report.ts --from).
+    writeFileSync(values.out!.replace(/\.md$/, '.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(values.out!, renderResults(report));
     writeFileSync(values.capacity!, renderCapacity(report));
     log(`wrote ${values.out} and ${values.capacity} in ${report.durationSeconds.toFixed(0)} s`);

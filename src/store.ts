@@ -55,7 +55,7 @@ export function createExecutionStore(options: ExecutionStoreOptions = {}) {
   return {
     tableName,
     client,
-    /** The ElectroDB service, for queries the services below do not cover. */
+    /** The ElectroDB entities (built on first use), collections and write transactions, for queries the services below do not cover (ADR 0001, 10). */
     service,
     users: createUsersService(ctx),
     tasks,

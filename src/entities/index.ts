@@ -1,9 +1,9 @@
 /**
- * The ElectroDB service: every entity of the execution-state model over one table.
+ * Every entity of the execution-state model over one table, each built by ElectroDB on first use.
  * Schemas are plain data in one file each, each with the record type derived from it; this
  * module assembles them and re-exports the record types.
  */
-import { Entity, Service } from 'electrodb';
+import { Entity, Service, createWriteTransaction, type DocumentClient, type EntityConfiguration } from 'electrodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { artifactSchema } from './artifact.js';
@@ -51,67 +51,93 @@ export const schemas = {
   audit_event: auditEventSchema,
 } as const;
 
-export interface CreateEntitiesOptions {
-  /**
-   * Run ElectroDB's JSON-schema validation of each model (when building each Entity, and when
-   * adding it to the Service). The models are constants, validated by the test suite
-   * (test/entities), so production skips it: it is most of the cost of building the service,
-   * paid on every Lambda cold start (see bench/RESULTS.md). Default: false.
-   */
-  validateModels?: boolean;
+type EntityConfig = { client?: DynamoDBClient | DynamoDBDocumentClient; table?: string };
+
+/** How each entity is built; one function per entity keeps each one's precise ElectroDB type. */
+const builders = {
+  user: (config: EntityConfig) => new Entity(userSchema, config as EntityConfiguration),
+  user_email: (config: EntityConfig) => new Entity(userEmailSchema, config as EntityConfiguration),
+  bundle: (config: EntityConfig) => new Entity(bundleSchema, config as EntityConfiguration),
+  template_instance: (config: EntityConfig) => new Entity(templateInstanceSchema, config as EntityConfiguration),
+  task: (config: EntityConfig) => new Entity(taskSchema, config as EntityConfiguration),
+  task_transition: (config: EntityConfig) => new Entity(taskTransitionSchema, config as EntityConfiguration),
+  recurring_schedule: (config: EntityConfig) => new Entity(recurringScheduleSchema, config as EntityConfiguration),
+  file: (config: EntityConfig) => new Entity(fileSchema, config as EntityConfiguration),
+  notification: (config: EntityConfig) => new Entity(notificationSchema, config as EntityConfiguration),
+  session: (config: EntityConfig) => new Entity(sessionSchema, config as EntityConfiguration),
+  artifact: (config: EntityConfig) => new Entity(artifactSchema, config as EntityConfiguration),
+  assistant_job: (config: EntityConfig) => new Entity(assistantJobSchema, config as EntityConfiguration),
+  audit_event: (config: EntityConfig) => new Entity(auditEventSchema, config as EntityConfiguration),
+} satisfies Record<keyof typeof schemas, unknown>;
+
+export type ExecutionEntities = { [K in keyof typeof builders]: ReturnType<(typeof builders)[K]> };
+
+/**
+ * The entities, each built (and validated by ElectroDB) on first use. A handler pays only for
+ * the entities it touches: ElectroDB validates every model with a JSON-schema library when an
+ * Entity is built, several milliseconds per model on a cold start (bench/RESULTS.md §4).
+ */
+export function createEntities(config: EntityConfig = {}): ExecutionEntities {
+  const entities = {} as ExecutionEntities;
+  for (const name of Object.keys(builders) as (keyof ExecutionEntities)[]) {
+    let built: unknown;
+    Object.defineProperty(entities, name, { enumerable: true, get: () => (built ??= builders[name](config)) });
+  }
+  return entities;
 }
 
-type ModelValidator = { _validateModel?: (model: unknown) => unknown };
-
-export function createEntities(options: CreateEntitiesOptions = {}) {
-  const prototype = Entity.prototype as unknown as ModelValidator;
-  const original = prototype._validateModel;
-  // Only skip when the hook looks as expected; an ElectroDB that changed it keeps validating.
-  const skip = !options.validateModels && typeof original === 'function';
-  if (skip) prototype._validateModel = () => undefined;
-  try {
-    return {
-      user: new Entity(userSchema),
-      user_email: new Entity(userEmailSchema),
-      bundle: new Entity(bundleSchema),
-      template_instance: new Entity(templateInstanceSchema),
-      task: new Entity(taskSchema),
-      task_transition: new Entity(taskTransitionSchema),
-      recurring_schedule: new Entity(recurringScheduleSchema),
-      file: new Entity(fileSchema),
-      notification: new Entity(notificationSchema),
-      session: new Entity(sessionSchema),
-      artifact: new Entity(artifactSchema),
-      assistant_job: new Entity(assistantJobSchema),
-      audit_event: new Entity(auditEventSchema),
-    };
-  } finally {
-    if (skip) prototype._validateModel = original;
+/** Which entities share each collection (read from the schemas, so a new member cannot be missed). */
+const COLLECTION_MEMBERS: Record<string, (keyof ExecutionEntities)[]> = {};
+for (const [name, schema] of Object.entries(schemas)) {
+  for (const index of Object.values(schema.indexes) as { collection?: string }[]) {
+    if (index.collection) (COLLECTION_MEMBERS[index.collection] ??= []).push(name as keyof ExecutionEntities);
   }
 }
 
-export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string, options: CreateEntitiesOptions = {}) {
-  const entities = createEntities(options);
-  // Adding an entity to a Service first asks whether it is a raw model by running the full
-  // JSON-schema model validation on the Entity instance (which fails, as it should): several
-  // milliseconds per entity, the largest part of a cold start (bench/RESULTS.md §4). For an
-  // Entity instance ElectroDB's answer is the instance itself, so answer that directly.
-  const prototype = Service.prototype as unknown as JoinInference;
-  const original = prototype._inferJoinEntity;
-  const skip = !options.validateModels && typeof original === 'function';
-  if (skip) {
-    prototype._inferJoinEntity = function inferJoinEntity(this: unknown, instance: unknown, joinOptions?: unknown) {
-      return instance instanceof Entity ? instance : original!.call(this, instance, joinOptions);
-    };
-  }
-  try {
-    return new Service(entities, { client, table });
-  } finally {
-    if (skip) prototype._inferJoinEntity = original;
-  }
-}
+type FullService = Service<ExecutionEntities>;
 
-type JoinInference = { _inferJoinEntity?: (this: unknown, instance: unknown, options?: unknown) => unknown };
+export function createExecutionService(client: DynamoDBClient | DynamoDBDocumentClient, table: string) {
+  const entities = createEntities({ client, table });
+  const collectionServices = new Map<string, FullService>();
+  // A collection needs an ElectroDB Service; one over the collection's members only, built on first use.
+  const collectionOf = (name: string) => {
+    let service = collectionServices.get(name);
+    if (!service) {
+      const members = Object.fromEntries(COLLECTION_MEMBERS[name]!.map((member) => [member, entities[member]]));
+      service = new Service(members as ExecutionEntities, { client: client as DocumentClient, table });
+      collectionServices.set(name, service);
+    }
+    return service.collections[name as keyof FullService['collections']];
+  };
+  const collections = Object.fromEntries(
+    Object.keys(COLLECTION_MEMBERS).map((name) => [name, (...args: unknown[]) => (collectionOf(name) as (...a: unknown[]) => unknown)(...args)]),
+  ) as unknown as FullService['collections'];
+  return {
+    entities,
+    collections,
+    /** The document client and table the entities use (for requests the store assembles from ElectroDB's keys). */
+    client: client as DynamoDBDocumentClient,
+    table,
+    transaction: {
+      /**
+       * ElectroDB's public createWriteTransaction over only the entities the callback used
+       * (its first entity sends the request; passing all thirteen would build all thirteen).
+       */
+      write(fn: Parameters<FullService['transaction']['write']>[0]): ReturnType<FullService['transaction']['write']> {
+        const used: Record<string, unknown> = {};
+        const tracking = new Proxy(entities, {
+          get(target, name, receiver) {
+            const entity = Reflect.get(target, name, receiver);
+            if (typeof name === 'string' && Object.hasOwn(target, name)) used[name] = entity;
+            return entity;
+          },
+        });
+        const commits = fn(tracking as never);
+        return createWriteTransaction(used as never, () => commits as never) as never;
+      },
+    },
+  };
+}
 
 export type ExecutionService = ReturnType<typeof createExecutionService>;
 export type EntityName = keyof typeof schemas;

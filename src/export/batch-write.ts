@@ -3,6 +3,7 @@
  * attribute), retrying unprocessed items with exponential backoff and jitter. Used by the import
  * (and its start over) and by the test fixture loader.
  */
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PortableExportError } from './errors.js';
 
 type BatchCall = { go(options?: Record<string, unknown>): Promise<{ unprocessed: unknown[] }> };
@@ -18,7 +19,7 @@ export interface BatchDeleteEntity {
 }
 
 export interface BatchPutOptions {
-  /** Parallel BatchWriteItem requests per call (ElectroDB `concurrency`). */
+  /** Parallel BatchWriteItem requests per call (see batchGoOptions). */
   concurrency?: number;
   /** Retries for unprocessed items before giving up with IMPORT_INCOMPLETE. */
   maxRetries?: number;
@@ -37,15 +38,56 @@ export interface BatchPutResult {
   retries: number;
 }
 
+/**
+ * The options of an ElectroDB batch `go()` sending `concurrency` BatchWriteItem requests in parallel.
+ * ElectroDB 3.9.3 reads only `concurrent` at run time; `concurrency` exists only in its type
+ * definitions and is silently ignored (one request at a time). Every batch call goes through here.
+ */
+export function batchGoOptions(concurrency: number): { concurrent: number } {
+  return { concurrent: concurrency };
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function batchPutWithRetry(entity: BatchPutEntity, items: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
-  return withRetry((pending, concurrency) => entity.put(pending).go({ concurrency }), items, options, 'written');
+  return withRetry((pending, concurrency) => entity.put(pending).go(batchGoOptions(concurrency)), items, options, 'written');
 }
 
 /** Deletes the items with these keys (absent ones are no-ops), retrying unprocessed keys like batchPutWithRetry. */
 export async function batchDeleteWithRetry(entity: BatchDeleteEntity, keys: Record<string, unknown>[], options: BatchPutOptions = {}): Promise<BatchPutResult> {
-  return withRetry((pending, concurrency) => entity.delete(pending).go({ concurrency }), keys, options, 'deleted');
+  return withRetry((pending, concurrency) => entity.delete(pending).go(batchGoOptions(concurrency)), keys, options, 'deleted');
+}
+
+/** BatchWriteItem accepts at most 25 requests. */
+const BATCH_WRITE_LIMIT = 25;
+
+/**
+ * Puts items that ElectroDB has already built (keys and index attributes included, e.g. by the
+ * export validator) with plain BatchWriteItem requests of 25, `concurrency` in flight, retrying
+ * unprocessed items like batchPutWithRetry. Each item is built by ElectroDB once, not again here.
+ */
+export async function batchWriteItemsWithRetry(
+  client: Pick<DynamoDBDocumentClient, 'send'>,
+  tableName: string,
+  items: Record<string, unknown>[],
+  options: BatchPutOptions = {},
+): Promise<BatchPutResult> {
+  const send = async (pending: Record<string, unknown>[], concurrency: number) => {
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < pending.length; i += BATCH_WRITE_LIMIT) chunks.push(pending.slice(i, i + BATCH_WRITE_LIMIT));
+    const unprocessed: Record<string, unknown>[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: chunk.map((Item) => ({ PutRequest: { Item } })) } }));
+        for (const request of out.UnprocessedItems?.[tableName] ?? []) if (request.PutRequest?.Item) unprocessed.push(request.PutRequest.Item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+    return { unprocessed };
+  };
+  return withRetry(send, items, options, 'written');
 }
 
 async function withRetry(

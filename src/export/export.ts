@@ -22,6 +22,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createExecutionService, schemas, type EntityName } from '../entities/index.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
+import { createConversions } from 'electrodb';
+import { plainReader, type PlainReader } from '../entities/plain-read.js';
 import { canonicalJson, canonicalJsonPretty, rawItemJson } from './canonical-json.js';
 import { fileSystemError } from '../errors.js';
 import { PortableExportError } from './errors.js';
@@ -128,6 +130,7 @@ interface ScanContext {
   droppedAttributes: Map<string, number>;
   knownFields: Map<EntityName, Set<string>>;
   redactor: Redactor;
+  readings: Map<EntityName, EntityReading>;
   tableName: string;
   now: () => Date;
 }
@@ -290,6 +293,38 @@ function createProgressReporter(option: ExportOptions['progress'], started: numb
   };
 }
 
+/** How the export reads one entity's items, built once per entity and export. */
+interface EntityReading {
+  /** plainReader's row, or undefined when it cannot vouch for the item (then ElectroDB parses); null for bundle. */
+  plain: PlainReader | null;
+  /** ElectroDB's own parse, ownership enforced: null when the entity does not own the item. */
+  parse(item: Record<string, unknown>): Record<string, unknown> | null;
+  /**
+   * The table key ElectroDB computes from a row, by its public createConversions: the same key
+   * as `entity.get(row).params()` without a query chain per item (half the export's CPU). A
+   * missing composite attribute throws, as params() does.
+   */
+  tableKey(row: Record<string, unknown>): Record<string, unknown>;
+}
+
+type KeyConversion = { fromComposite: { toKeys(row: unknown, options: { strict: 'all' }): Record<string, unknown> } };
+
+function readingFor(context: ScanContext, name: EntityName): EntityReading {
+  // Typed per entity by ElectroDB; here every entity is handled alike.
+  const entity = context.service.entities[name] as unknown as {
+    parse(response: { Item: Record<string, unknown> }, options: { ignoreOwnership: boolean }): { data: Record<string, unknown> | null } | null;
+  };
+  const primary = Object.entries(schemas[name].indexes).find(([, index]) => (index as { index?: string }).index === undefined)![0];
+  const conversion = (createConversions(entity as never).byAccessPattern as unknown as Record<string, KeyConversion>)[primary]!;
+  const reading: EntityReading = {
+    plain: plainReader(schemas[name]),
+    parse: (item) => entity.parse({ Item: item }, { ignoreOwnership: false })?.data ?? null,
+    tableKey: (row) => conversion.fromComposite.toKeys(row, { strict: 'all' }),
+  };
+  context.readings.set(name, reading);
+  return reading;
+}
+
 async function handleItem(context: ScanContext, item: Record<string, unknown>, mayHoldUnsafeNumbers: boolean): Promise<void> {
   const unparsed = async (reason: UnparsedReason, detail?: string) => {
     context.unparsedByReason.set(reason, (context.unparsedByReason.get(reason) ?? 0) + 1);
@@ -308,14 +343,10 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
   }
   const name = entityName as EntityName;
   const entry: EntityRegistryEntry = context.registry[name];
-  // Typed per entity by ElectroDB; here every entity is handled alike.
-  const entity = context.service.entities[name] as unknown as {
-    parse(response: { Item: Record<string, unknown> }, options: { ignoreOwnership: boolean }): { data: Record<string, unknown> | null } | null;
-    get(key: Record<string, unknown>): { params(): { Key: Record<string, unknown> } };
-  };
+  const reading = context.readings.get(name) ?? readingFor(context, name);
   let row: Record<string, unknown> | null;
   try {
-    row = entity.parse({ Item: item }, { ignoreOwnership: false })?.data ?? null;
+    row = reading.plain?.(item) ?? reading.parse(item);
   } catch (error) {
     return unparsed('PARSE_FAILED', (error as Error).message);
   }
@@ -323,7 +354,7 @@ async function handleItem(context: ScanContext, item: Record<string, unknown>, m
   const id = row[entry.primaryKey];
   if (typeof id !== 'string' || id.length === 0) return unparsed('MISSING_PRIMARY_KEY', entry.primaryKey);
   try {
-    const { Key } = entity.get(row).params();
+    const Key = reading.tableKey(row);
     if (Key[TABLE_KEYS.pk] !== item[TABLE_KEYS.pk] || Key[TABLE_KEYS.sk] !== item[TABLE_KEYS.sk]) {
       return unparsed('KEY_MISMATCH', `expected ${String(Key[TABLE_KEYS.pk])} / ${String(Key[TABLE_KEYS.sk])}`);
     }
@@ -395,6 +426,7 @@ export async function exportExecutionData(options: ExportOptions): Promise<Expor
     droppedAttributes: new Map(),
     knownFields: new Map(durable.map((entry) => [entry.entity, schemaFields(entry.entity)])),
     redactor: new Redactor(redaction),
+    readings: new Map(),
     tableName: options.tableName,
     now,
   };

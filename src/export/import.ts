@@ -8,9 +8,11 @@
  * 4. dryRun stops here and reports what would be written.
  * 5. Claims the table with a conditional write of the restore marker, so a second import is
  *    refused (RESTORE_IN_PROGRESS) instead of mixing two data sets into one table.
- * 6. Streams each entity file and writes it through its ElectroDB entity in batches (ElectroDB
- *    builds every key and index attribute), retrying unprocessed items with backoff; users are
- *    written together with their rebuilt user_email claims. Sessions are not in an export.
+ * 6. Writes the items the validation's ElectroDB check built (step 1 stages them, one file per
+ *    entity in a temporary directory, so ElectroDB builds every key and index attribute of each
+ *    row once), in BatchWriteItem requests with several in flight, retrying unprocessed items
+ *    with backoff; users are written together with their rebuilt user_email claims. Sessions
+ *    are not in an export.
  * 7. Verifies by counting the table's items per entity (a Scan) against the export: fewer or MORE
  *    items than the export holds fails. Only then is the marker removed.
  *
@@ -21,14 +23,17 @@
  * marker. Neither ever touches an item the export does not hold.
  */
 import { DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createExecutionService, type EntityName } from '../entities/index.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createEntities, createExecutionService, type EntityName } from '../entities/index.js';
 import { TABLE_KEYS } from '../table-layout.js';
-import { batchDeleteWithRetry, batchPutWithRetry, type BatchDeleteEntity, type BatchPutEntity } from './batch-write.js';
+import { batchDeleteWithRetry, batchWriteItemsWithRetry, type BatchDeleteEntity } from './batch-write.js';
 import { PortableExportError } from './errors.js';
 import { ELECTRO_ENTITY_ATTRIBUTE } from './export.js';
 import { NODE_FILES, type ExportFiles } from './files.js';
-import { readLines, sha256File } from './lines.js';
+import { LineWriter, readLines, sha256File } from './lines.js';
 import { MANIFEST_FILE, type ExportManifest } from './manifest.js';
 import {
   RESTORE_HEARTBEAT_MS,
@@ -78,7 +83,7 @@ export interface ImportOptions {
   startOver?: boolean;
   /** Count the table's items per entity after writing and compare with the export (default true). */
   verify?: boolean;
-  /** Rows handed to ElectroDB per batch call (split into BatchWriteItem requests of 25). Default 100. */
+  /** Rows per write batch (with their derived items; split into BatchWriteItem requests of 25, `concurrency` in flight; fewer batches, fewer pauses for the slowest request). Default 1000. */
   batchSize?: number;
   /** Parallel BatchWriteItem requests (default 4). */
   concurrency?: number;
@@ -154,7 +159,8 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
 /** Items per ElectroDB entity in the table (a projected, consistent Scan); a restore marker counts as `restore_marker`. */
 export async function countTableItems(client: DynamoDBClient, tableName: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for await (const items of scanTable(client, { tableName, consistentRead: true, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] })) {
+  // 4 parallel segments, as the export's Scan: the verification reads the whole table.
+  for await (const items of scanTable(client, { tableName, consistentRead: true, segments: 4, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] })) {
     for (const item of items) {
       const entity = item[ELECTRO_ENTITY_ATTRIBUTE];
       const name = isRestoreMarker(item) ? RESTORE_MARKER_COUNT : typeof entity === 'string' ? entity : '(not an ElectroDB item)';
@@ -172,8 +178,9 @@ interface CheckedExport {
   validation: ValidationResult;
 }
 
-async function checkedExport(dir: string, registry: ExportRegistry, files: ExportFiles): Promise<CheckedExport> {
-  const validation = await validateExport(dir, { registry, files });
+async function checkedExport(dir: string, registry: ExportRegistry, files: ExportFiles, stage?: ItemStage): Promise<CheckedExport> {
+  const validation = await validateExport(dir, { registry, files, onItem: stage && ((entity, item) => stage.add(entity, item)) });
+  await stage?.close();
   if (!validation.ok) {
     const shown = validation.findings.filter((finding) => finding.severity === 'error').slice(0, 10).map(formatFinding);
     throw new PortableExportError(
@@ -237,10 +244,10 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
   const registry = options.registry ?? REGISTRY;
   const dir = resolve(options.dir);
   const dryRun = options.dryRun ?? false;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? 1000;
   const now = options.now ?? (() => new Date());
   const files = options.files ?? NODE_FILES;
-  const { client, tableName, signal } = options;
+  const { tableName, signal } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
     throw new PortableExportError('INVALID_OPTIONS', `batchSize must be an integer from 1 to 10000; got ${String(batchSize)}`, { field: 'batchSize' });
   }
@@ -248,9 +255,25 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
     throw new PortableExportError('INVALID_OPTIONS', 'resume and startOver exclude each other: resume finishes the interrupted import, startOver removes what it wrote first', { field: 'startOver' });
   }
   signal?.throwIfAborted();
+  // The items the validation builds, written in step 6 (a dry run writes nothing, so stages nothing).
+  const stage = dryRun ? undefined : await ItemStage.create(registry, tableName);
+  try {
+    return await importChecked(options, { registry, dir, dryRun, batchSize, now, files }, stage);
+  } finally {
+    await stage?.remove();
+  }
+}
+
+async function importChecked(
+  options: ImportOptions,
+  settings: { registry: ExportRegistry; dir: string; dryRun: boolean; batchSize: number; now: () => Date; files: ExportFiles },
+  stage: ItemStage | undefined,
+): Promise<ImportResult> {
+  const { registry, dir, dryRun, batchSize, now, files } = settings;
+  const { client, tableName, signal } = options;
 
   // 1. Validate before anything else.
-  const exported = await checkedExport(dir, registry, files);
+  const exported = await checkedExport(dir, registry, files, stage);
   const { manifest, validation } = exported;
 
   // 2. Redacted exports are for sharing, not for restoring.
@@ -303,20 +326,16 @@ export async function importExecutionData(options: ImportOptions): Promise<Impor
       run.touched = true;
       run.removed = await removeExportItems(service, exported, registry, writeOptions, files, run, signal);
     }
-    const entities = service.entities as unknown as Record<EntityName, BatchPutEntity>;
+    const documentClient = DynamoDBDocumentClient.from(client);
     for (const entry of durable) {
       const listed = manifest.entities[entry.exportName]!;
       let done = 0;
-      for await (const rows of batchesOf(join(dir, listed.file), batchSize, files)) {
+      for await (const { items, rows } of stage!.batchesOf(entry.entity, batchSize)) {
         signal?.throwIfAborted();
         run.touched = true;
-        const result = await batchPutWithRetry(entities[entry.entity], rows, { ...writeOptions, entityName: entry.entity });
-        run.add(result);
-        // Derived rows of this entity (user -> user_email claim), after their source rows.
-        for (const derivedEntry of derived.filter((candidate) => candidate.derivedFrom === entry.entity)) {
-          run.add(await batchPutWithRetry(entities[derivedEntry.entity], rows.map((row) => deriveRow(derivedEntry.entity, row)), { ...writeOptions, entityName: derivedEntry.entity }));
-        }
-        done += rows.length;
+        // The entity's items with their derived items (user -> user_email claim) right after them.
+        run.add(await batchWriteItemsWithRetry(documentClient, tableName, items, { ...writeOptions, entityName: entry.entity }));
+        done += rows;
         options.onProgress?.({ entity: entry.exportName, written: done, total: listed.rows });
         await run.afterBatch(entry.exportName, options.hooks);
       }
@@ -420,6 +439,72 @@ class ImportRun {
 }
 
 /** Rows of an entity file in batches of `size`. */
+/**
+ * The items the validation built, staged in a temporary directory: one file per entity, each
+ * row's derived items (user -> user_email claim, built by their entity) right after it.
+ */
+class ItemStage {
+  private readonly writers = new Map<EntityName, LineWriter>();
+  private readonly derivedOf: Map<EntityName, EntityRegistryEntry[]>;
+  private readonly entities: Record<EntityName, { put(row: Record<string, unknown>): { params(): { Item: Record<string, unknown> } } }>;
+
+  private constructor(
+    readonly dir: string,
+    registry: ExportRegistry,
+    tableName: string,
+  ) {
+    this.derivedOf = new Map();
+    for (const entry of registryEntries(registry)) {
+      if (entry.persistence === 'derived' && entry.derivedFrom) this.derivedOf.set(entry.derivedFrom, [...(this.derivedOf.get(entry.derivedFrom) ?? []), entry]);
+    }
+    this.entities = createEntities({ table: tableName }) as unknown as ItemStage['entities'];
+  }
+
+  static async create(registry: ExportRegistry, tableName: string): Promise<ItemStage> {
+    return new ItemStage(await mkdtemp(join(tmpdir(), 'exstate-import-')), registry, tableName);
+  }
+
+  async add(entity: EntityName, item: Record<string, unknown>): Promise<void> {
+    let writer = this.writers.get(entity);
+    if (!writer) {
+      writer = await LineWriter.create(join(this.dir, `${entity}.jsonl`));
+      this.writers.set(entity, writer);
+    }
+    await writer.write(JSON.stringify(item));
+    for (const derived of this.derivedOf.get(entity) ?? []) {
+      await writer.write(JSON.stringify(this.entities[derived.entity].put(deriveRow(derived.entity, item)).params().Item));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const writer of this.writers.values()) await writer.close();
+  }
+
+  /** Batches of `rows` of the entity's rows (at most `size`), each with the items derived from them. */
+  async *batchesOf(entity: EntityName, size: number): AsyncGenerator<{ items: Record<string, unknown>[]; rows: number }> {
+    if (!this.writers.has(entity)) return;
+    let items: Record<string, unknown>[] = [];
+    let rows = 0;
+    for await (const { line } of readLines(join(this.dir, `${entity}.jsonl`))) {
+      const item = JSON.parse(line) as Record<string, unknown>;
+      const own = item[ELECTRO_ENTITY_ATTRIBUTE] === entity;
+      if (own && rows === size) {
+        yield { items, rows };
+        items = [];
+        rows = 0;
+      }
+      items.push(item);
+      if (own) rows += 1;
+    }
+    if (items.length > 0) yield { items, rows };
+  }
+
+  async remove(): Promise<void> {
+    for (const writer of this.writers.values()) await writer.abort();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
 async function* batchesOf(path: string, size: number, files: ExportFiles): AsyncGenerator<Record<string, unknown>[]> {
   let batch: Record<string, unknown>[] = [];
   for await (const { line } of readLines(path, undefined, files)) {

@@ -64,6 +64,7 @@ export { PortableExportError, isPortableExportError, PORTABLE_EXPORT_ERROR_CODES
 export {
   batchPutWithRetry,
   batchDeleteWithRetry,
+  batchGoOptions,
   type BatchDeleteEntity,
   type BatchPutEntity,
   type BatchPutOptions,

@@ -24,7 +24,6 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Service } from 'electrodb';
 import { createEntities, type EntityName } from '../entities/index.js';
 import { fileSystemError } from '../errors.js';
 import { ruleMessage, type ValueRule } from '../formats.js';
@@ -116,6 +115,11 @@ export interface ValidateOptions {
   maxFindings?: number;
   /** @internal The file operations (tests simulate a denied path). */
   files?: ExportFiles;
+  /**
+   * Receives the item ElectroDB built for each row its entity accepted (keys and index attributes
+   * included), so the import writes exactly what was validated without building it again.
+   */
+  onItem?: (entity: EntityName, item: Record<string, unknown>) => void | Promise<void>;
 }
 
 /** One line for a terminal or a log: `tasks.jsonl:14 bundle_id: … [DANGLING_REFERENCE]`. */
@@ -150,6 +154,7 @@ interface Validation {
   files: ExportFiles;
   collector: FindingCollector;
   counts: Record<string, number>;
+  onItem?: ValidateOptions['onItem'];
 }
 
 interface EntityFile {
@@ -171,6 +176,7 @@ export async function validateExport(dir: string, options: ValidateOptions = {})
     files: options.files ?? NODE_FILES,
     collector: new FindingCollector(options.maxFindings ?? 1000),
     counts: {},
+    onItem: options.onItem,
   };
   await requireDirectory(validation.root);
   const manifest = await readManifest(validation);
@@ -378,13 +384,13 @@ async function reportStrayFiles(validation: Validation, manifest: ExportManifest
 
 // ---- 4. rows (with 5. uniqueness)
 
-type ValidatingEntity = { put(row: Record<string, unknown>): { params(): unknown } };
+type ValidatingEntity = { put(row: Record<string, unknown>): { params(): { Item: Record<string, unknown> } } };
 
 let validatingEntities: Record<EntityName, ValidatingEntity> | undefined;
 
 /** The entities, for their own validation (no client: `params()` never sends anything). */
 function entitiesForValidation(): Record<EntityName, ValidatingEntity> {
-  validatingEntities ??= new Service(createEntities(), { table: '__export_validation__' }).entities as unknown as Record<EntityName, ValidatingEntity>;
+  validatingEntities ??= createEntities({ table: '__export_validation__' }) as unknown as Record<EntityName, ValidatingEntity>;
   return validatingEntities;
 }
 
@@ -411,7 +417,10 @@ async function checkRows(validation: Validation, manifest: ExportManifest, entit
     };
     checkFields(entry, columns, record, add);
     uniqueness.check(record, id, lineNumber, add);
-    if (rowFindings === 0) checkWithEntity(entry, record, add);
+    if (rowFindings !== 0) continue;
+    const item = checkWithEntity(entry, record, add);
+    // Outside the check: a failure of the receiver is not a finding about the row.
+    if (item && validation.onItem) await validation.onItem(entry.entity, item);
   }
   validation.counts[entry.exportName] = rows;
   checkFileSummary(validation, entityFile, manifest.entities[entry.exportName]!, summary, rows);
@@ -533,15 +542,16 @@ function checkColumnValue(spec: ColumnSpec, value: unknown): [FindingCode, strin
   return null;
 }
 
-/** The entity's own ElectroDB validation, exactly what a write through the store enforces. */
-function checkWithEntity(entry: EntityRegistryEntry, record: Record<string, unknown>, add: (finding: RowFinding) => void): void {
+/** The entity's own ElectroDB validation, exactly what a write through the store enforces: the item it builds, or undefined (and a finding). */
+function checkWithEntity(entry: EntityRegistryEntry, record: Record<string, unknown>, add: (finding: RowFinding) => void): Record<string, unknown> | undefined {
   try {
-    entitiesForValidation()[entry.entity].put(record).params();
+    return entitiesForValidation()[entry.entity].put(record).params().Item;
   } catch (error) {
     const electro = error as { fields?: { field?: string }[]; field?: string; _message?: string; message?: string };
     const field = electro.field ?? electro.fields?.find((candidate) => candidate.field)?.field;
     const message = (electro._message ?? electro.message ?? 'invalid').replace(/ - For more detail on this error reference: .*$/, '');
     add({ code: 'INVALID_VALUE', field, message: `rejected by the ${entry.entity} entity${field ? ` (${field})` : ''}: ${message}` });
+    return undefined;
   }
 }
 

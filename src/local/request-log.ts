@@ -16,6 +16,8 @@ export interface LoggedRequest {
   consumedWrite?: number;
   /** Consumed capacity units by `table` and GSI name. */
   capacityByIndex?: Record<string, number>;
+  /** How many requests of the same command were in flight when this one was sent (itself included). */
+  inFlightAtSend: number;
 }
 
 export interface RequestLog {
@@ -23,6 +25,8 @@ export interface RequestLog {
   reset(): void;
   commands(): string[];
   countOf(command: string): number;
+  /** The most requests of `command` in flight at once since the last reset. */
+  maxInFlight(command: string): number;
   /** Totals over the requests logged since the last reset. */
   totals(): { requests: number; scanned: number; returned: number; read: number; write: number };
   /** Runs `fn` and returns what it sent (run measurements one at a time). */
@@ -50,6 +54,7 @@ let attachments = 0;
 
 export function attachRequestLog(client: DynamoDBClient, options: { forbid?: string[] } = {}): RequestLog {
   const requests: LoggedRequest[] = [];
+  const inFlight = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String((context as { commandName?: string }).commandName ?? 'unknown').replace(/Command$/, '');
@@ -57,10 +62,17 @@ export function attachRequestLog(client: DynamoDBClient, options: { forbid?: str
       const mutableInput = (args as { input: Record<string, unknown> }).input;
       // Ask for capacity per table and index; reading it back costs nothing.
       if (READS.has(command) || WRITES.has(command)) mutableInput.ReturnConsumedCapacity = 'INDEXES';
-      const entry: LoggedRequest = { command, input: { ...mutableInput } };
+      const running = (inFlight.get(command) ?? 0) + 1;
+      inFlight.set(command, running);
+      const entry: LoggedRequest = { command, input: { ...mutableInput }, inFlightAtSend: running };
       if (typeof mutableInput.IndexName === 'string') entry.indexName = mutableInput.IndexName;
       requests.push(entry);
-      const result = await next(args);
+      let result;
+      try {
+        result = await next(args);
+      } finally {
+        inFlight.set(command, (inFlight.get(command) ?? 1) - 1);
+      }
       const output = (result as unknown as { output?: Record<string, unknown> }).output ?? {};
       if (typeof output.ScannedCount === 'number') entry.scannedCount = output.ScannedCount;
       if (typeof output.Count === 'number') entry.count = output.Count;
@@ -90,6 +102,7 @@ export function attachRequestLog(client: DynamoDBClient, options: { forbid?: str
     },
     commands: () => requests.map((r) => r.command),
     countOf: (command) => requests.filter((r) => r.command === command).length,
+    maxInFlight: (command) => requests.reduce((max, r) => (r.command === command ? Math.max(max, r.inFlightAtSend) : max), 0),
     totals: () => ({
       requests: requests.length,
       scanned: requests.reduce((sum, r) => sum + (r.scannedCount ?? 0), 0),

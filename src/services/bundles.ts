@@ -219,13 +219,13 @@ export function createBundlesService(ctx: ServiceContext) {
 
     /** Active bundles, grouped by stage: one Query per page. */
     async listActive(options?: PageOptions): Promise<Page<Bundle>> {
-      return page(entities.bundle.query.byStatusStage({ status: 'active' }), options) as Promise<Page<Bundle>>;
+      return page(entities.bundle, entities.bundle.query.byStatusStage({ status: 'active' }), options) as Promise<Page<Bundle>>;
     },
 
     /** Active bundles in one stage: one Query per page. */
     async listByStage(stage: BundleStage, options?: PageOptions): Promise<Page<Bundle>> {
       const checked = checkEnum(BUNDLE_STAGES, stage, 'stage');
-      return page(entities.bundle.query.byStatusStage({ status: 'active', stage: checked }), options) as Promise<Page<Bundle>>;
+      return page(entities.bundle, entities.bundle.query.byStatusStage({ status: 'active', stage: checked }), options) as Promise<Page<Bundle>>;
     },
 
     /** Archives a bundle (its owner or an admin). Its tasks keep their own status. */

@@ -155,7 +155,7 @@ export function createFilesService(ctx: ServiceContext) {
 
     async listForTask(task_id: string, options?: PageOptions): Promise<Page<FileRecord>> {
       const id = assertId('task', task_id);
-      return page(entities.file.query.byTask({ task_id: id }), options) as Promise<Page<FileRecord>>;
+      return page(entities.file, entities.file.query.byTask({ task_id: id }), options) as Promise<Page<FileRecord>>;
     },
   };
 }
@@ -189,7 +189,7 @@ export function createArtifactsService(ctx: ServiceContext) {
 
     async listForTask(task_id: string, options?: PageOptions): Promise<Page<Artifact>> {
       const id = assertId('task', task_id);
-      return page(entities.artifact.query.byTask({ task_id: id }), options) as Promise<Page<Artifact>>;
+      return page(entities.artifact, entities.artifact.query.byTask({ task_id: id }), options) as Promise<Page<Artifact>>;
     },
   };
 }

@@ -156,13 +156,13 @@ export function createNotificationsService(ctx: ServiceContext) {
     /** Pending notifications with due_at <= now, oldest first: one Query per page on the sparse index. */
     async listDue(options?: PageOptions): Promise<Page<Notification>> {
       const bound = new Date(ctx.now().getTime() + 1).toISOString();
-      return page(entities.notification.query.pendingByDue({}).lt({ due_at: bound }), options) as Promise<Page<Notification>>;
+      return page(entities.notification, entities.notification.query.pendingByDue({}).lt({ due_at: bound }), options) as Promise<Page<Notification>>;
     },
 
     /** A recipient's notifications by due time (broadcasts are in listDue / the team views). */
     async listForRecipient(recipient_id: string, options?: PageOptions): Promise<Page<Notification>> {
       const id = assertId('user', recipient_id, 'recipient_id');
-      return page(entities.notification.query.byRecipient({ recipient_id: id }), options) as Promise<Page<Notification>>;
+      return page(entities.notification, entities.notification.query.byRecipient({ recipient_id: id }), options) as Promise<Page<Notification>>;
     },
 
     /** True for exactly one of several concurrent callers while the notification is pending and due; false otherwise. */

@@ -96,7 +96,7 @@ export function createSchedulesService(ctx: ServiceContext) {
   /** Enabled schedules with next_run_at <= `by`. The sort key continues after the timestamp (#schedule_id), so "< by + 1 ms" is "<= by". */
   function dueBy(by: Date, options?: PageOptions): Promise<Page<RecurringSchedule>> {
     const bound = new Date(by.getTime() + 1).toISOString();
-    return page(entities.recurring_schedule.query.enabledByNextRun({}).lt({ next_run_at: bound }), options) as Promise<Page<RecurringSchedule>>;
+    return page(entities.recurring_schedule, entities.recurring_schedule.query.enabledByNextRun({}).lt({ next_run_at: bound }), options) as Promise<Page<RecurringSchedule>>;
   }
 
   async function materializeOne(schedule: RecurringSchedule, now: Date): Promise<Task | null> {

@@ -275,7 +275,7 @@ export function createTasksService(ctx: ServiceContext) {
     /** The task's status changes, oldest first: one Query per page. */
     async history(task_id: string, options?: PageOptions): Promise<Page<TaskTransition>> {
       const id = assertId('task', task_id);
-      return page(entities.task_transition.query.byTask({ task_id: id }), options) as Promise<Page<TaskTransition>>;
+      return page(entities.task_transition, entities.task_transition.query.byTask({ task_id: id }), options) as Promise<Page<TaskTransition>>;
     },
 
     /**
@@ -286,7 +286,7 @@ export function createTasksService(ctx: ServiceContext) {
       checkInput(input, LIST_TODAY_SHAPE, 'tasks.listToday');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const today = todayIn(await zoneOf(input.time_zone, assignee_id));
-      const result = await page(entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id, open_due_date: today }), pageOf(input));
+      const result = await page(entities.task, entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id, open_due_date: today }), pageOf(input));
       return { ...(result as Page<Task>), today };
     },
 
@@ -305,7 +305,7 @@ export function createTasksService(ctx: ServiceContext) {
         assignee_id === undefined
           ? entities.task.query.openByDue({}).lt({ team_open_due_date: today })
           : entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).lt({ open_due_date: today });
-      const result = (await page(query, pageOf(input))) as Page<Task>;
+      const result = (await page(entities.task, query, pageOf(input))) as Page<Task>;
       return { ...result, today };
     },
 
@@ -323,6 +323,7 @@ export function createTasksService(ctx: ServiceContext) {
       // The sort key ends with the date, so BETWEEN is inclusive at both ends: stop the day before.
       const to = addDays(from, days - 1, 'days');
       const result = (await page(
+        entities.task,
         entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).between({ open_due_date: from }, { open_due_date: to }),
         pageOf(input),
       )) as Page<Task>;
@@ -333,13 +334,13 @@ export function createTasksService(ctx: ServiceContext) {
       checkInput(input, { assignee_id: true, status: true, ...PAGE_SHAPE }, 'tasks.listByAssigneeStatus');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const status = checkEnum(TASK_STATUSES, input.status, 'status');
-      return page(entities.task.query.byAssigneeStatus({ assignee_id, assigned_status: status }), pageOf(input)) as Promise<Page<Task>>;
+      return page(entities.task, entities.task.query.byAssigneeStatus({ assignee_id, assigned_status: status }), pageOf(input)) as Promise<Page<Task>>;
     },
 
     async listByBundle(input: { bundle_id: string } & PageOptions): Promise<Page<Task>> {
       checkInput(input, { bundle_id: true, ...PAGE_SHAPE }, 'tasks.listByBundle');
       const bundle_id = assertId('bundle', input.bundle_id, 'bundle_id');
-      return page(entities.task.query.byBundle({ bundle_id }), pageOf(input)) as Promise<Page<Task>>;
+      return page(entities.task, entities.task.query.byBundle({ bundle_id }), pageOf(input)) as Promise<Page<Task>>;
     },
   };
 

@@ -6,6 +6,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createExecutionService } from '../../src/entities/index.js';
 import { newId } from '../../src/ids.js';
+import { batchGoOptions } from '../../src/export/batch-write.js';
 import { KEY_ATTRIBUTES } from '../../src/table-layout.js';
 import {
   canonicalJson,
@@ -250,7 +251,7 @@ describe('exportExecutionData on a table with items it cannot parse', () => {
         at: '2026-11-30T10:00:00.000Z',
         changes: { title: { from: `old ${i}`, to: `new ${i}` } },
       }));
-      const { unprocessed } = await service.entities.audit_event.put(events).go({ concurrency: 4 });
+      const { unprocessed } = await service.entities.audit_event.put(events).go(batchGoOptions(4));
       expect(unprocessed).toEqual([]);
       const outDir = join(await tempDir('export-large'), 'x');
       const result = await exportExecutionData({ client: table.client, tableName: table.tableName, outDir, sortMemoryBytes: 64 * 1024, segments: 4 });

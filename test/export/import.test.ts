@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Entity } from 'electrodb';
 import { join } from 'node:path';
 import { createExecutionService } from '../../src/entities/index.js';
 import { newId } from '../../src/ids.js';
@@ -12,6 +13,7 @@ import {
   type BatchPutEntity,
 } from '../../src/export/index.js';
 import { createTestTable, type TestTable } from '../support/table.js';
+import { attachRequestLog } from '../support/request-log.js';
 import { readFixture } from '../../src/local/demo-fixture.js';
 import { copyExport, entityFiles, exportedFixture, FIXED_NOW, readLinesOf, removeTempDirs, resealManifest, tempDir, writeLines, type ExportedFixture } from './support.js';
 
@@ -65,6 +67,28 @@ describe('importExecutionData', () => {
     const due = fixture.entities.task!.find((task) => task.due_date === fixture.anchor_date && task.assignee_id !== undefined)!;
     const today = await service.entities.task.query.openByAssigneeDue({ open_assignee_id: due.assignee_id as string, open_due_date: fixture.anchor_date }).go();
     expect(today.data.map((task) => task.task_id)).toEqual([due.task_id]);
+  });
+
+  it('builds each row through its entity once (the validation) and writes exactly those items', async () => {
+    const target = await freshTable('built-once');
+    const log = attachRequestLog(target.client);
+    const put = vi.spyOn(Entity.prototype, 'put');
+    let result;
+    let puts: number;
+    try {
+      result = await importExecutionData({ client: target.client, tableName: target.tableName, dir: exported.dir, batchSize: 1000 });
+      puts = put.mock.calls.length;
+    } finally {
+      put.mockRestore();
+    }
+    const rows = Object.values(exported.result.counts).reduce((a, b) => a + b, 0);
+    // One put per exported row (the validation's ElectroDB check) and one per rebuilt e-mail claim: the write phase builds nothing again.
+    expect(puts).toBe(rows + 4);
+    expect(result.written).toBe(rows + 4);
+    expect(result.verification).toMatchObject({ ok: true, missing: {}, extra: {} });
+    // The fixture's entities each fit one request of 25 (several in flight: test/export/batch-write.test.ts).
+    expect(log.countOf('BatchWriteItem')).toBeGreaterThan(1);
+    expect(log.countOf('PutItem') + log.countOf('UpdateItem')).toBeGreaterThan(0); // the restore marker
   });
 
   it('refuses a table that already has items, and re-running with allowNonEmpty is idempotent', async () => {

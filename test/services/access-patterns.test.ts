@@ -29,6 +29,7 @@ import {
   type User,
 } from '../../src/index.js';
 import { attachRequestLog, type RequestLog } from '../support/request-log.js';
+import { batchGoOptions } from '../../src/export/batch-write.js';
 import { createTestTable, type TestTable } from '../support/table.js';
 import { createRng, expectNoDiscardedReads, measure, pool, scanRaw, walkPages } from './helpers.js';
 
@@ -222,8 +223,8 @@ async function seed(): Promise<void> {
   const batchWrites = async () => {
     const entities = store.service.entities;
     const [putTasks, putTransitions] = await Promise.all([
-      entities.task.put(batchTasks).go({ concurrency: 4 }),
-      entities.task_transition.put(batchTransitions).go({ concurrency: 4 }),
+      entities.task.put(batchTasks).go(batchGoOptions(4)),
+      entities.task_transition.put(batchTransitions).go(batchGoOptions(4)),
     ]);
     expect(putTasks.unprocessed).toEqual([]);
     expect(putTransitions.unprocessed).toEqual([]);

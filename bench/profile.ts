@@ -1,0 +1,32 @@
+/**
+ * CPU profile of one side of a bench/overhead.ts pair (same canned responses, no network), to see
+ * where a call's time goes:
+ *
+ *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/profile.ts list store 5000
+ *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/profile.ts list hand 5000
+ *
+ * Arguments: list | get | create, store | hand, milliseconds to loop (default 5000). Open the
+ * .cpuprofile in Chrome DevTools (Performance) or VS Code. Each side runs in its own process:
+ * in one process, the side that runs second pays for the garbage of the first.
+ */
+import { overheadPairs } from './overhead.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const [key = 'list', side = 'store', ms = '5000'] = process.argv.slice(2);
+const pair = overheadPairs().find((candidate) => candidate.key === key);
+if (!pair || (side !== 'store' && side !== 'hand')) {
+  console.error('usage: bench/profile.ts <list|get|create> <store|hand> [ms]');
+  process.exit(2);
+}
+const run = pair[side];
+for (let i = 0; i < 200; i += 1) await run(); // warm up
+const cpuStart = process.cpuUsage();
+const until = Date.now() + Number(ms);
+let calls = 0;
+while (Date.now() < until) {
+  await run();
+  calls += 1;
+}
+const cpu = process.cpuUsage(cpuStart);
+console.log(`${pair.operation}, ${side}: ${calls} calls, ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call`);
