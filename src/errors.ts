@@ -5,16 +5,8 @@
  * constructor takes ErrorOptions, so a cause (an AWS SDK error, a file-system error) chains.
  */
 
-export const ERROR_CODES = [
-  // Requests to the services
-  'VALIDATION',
-  'NOT_FOUND',
-  'CONFLICT',
-  'INVALID_TRANSITION',
-  'GUARD_FAILED',
-  'FORBIDDEN',
-  'CONFIG',
-  // Export, validation, import and the Postgres load (src/export)
+/** The codes of export, validation, import and the Postgres load (src/export, PortableExportError). */
+export const PORTABLE_EXPORT_ERROR_CODES = [
   /** The output directory already holds an export (or other files) and overwrite was not allowed. */
   'OUTPUT_NOT_EMPTY',
   /** The DynamoDB table does not exist (or is not ACTIVE). */
@@ -33,6 +25,18 @@ export const ERROR_CODES = [
   'INVALID_OPTIONS',
   /** The table holds a restore marker: an import is running or was interrupted (details say how to resume or start over). */
   'RESTORE_IN_PROGRESS',
+] as const;
+
+export const ERROR_CODES = [
+  // Requests to the services
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_TRANSITION',
+  'GUARD_FAILED',
+  'FORBIDDEN',
+  'CONFIG',
+  ...PORTABLE_EXPORT_ERROR_CODES,
   /** A local-only action (demo seeding, table creation) or an unconfirmed import was aimed at a table that is not on a loopback DynamoDB Local. */
   'NON_LOCAL_TARGET',
   // The machine (src/errors.ts fileSystemError): each names the path and the cause

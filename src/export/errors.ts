@@ -3,19 +3,9 @@
  * export's own codes (see ERROR_CODES in src/errors.ts), so callers and the CLI handle one
  * hierarchy.
  */
-import { ExecutionStoreError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import { ExecutionStoreError, PORTABLE_EXPORT_ERROR_CODES, type ErrorDetails } from '../errors.js';
 
-export const PORTABLE_EXPORT_ERROR_CODES = [
-  'OUTPUT_NOT_EMPTY',
-  'TABLE_NOT_FOUND',
-  'TABLE_NOT_EMPTY',
-  'EXPORT_INVALID',
-  'EXPORT_REDACTED',
-  'IMPORT_INCOMPLETE',
-  'POSTGRES_LOAD_FAILED',
-  'INVALID_OPTIONS',
-  'RESTORE_IN_PROGRESS',
-] as const satisfies readonly ErrorCode[];
+export { PORTABLE_EXPORT_ERROR_CODES };
 
 export type PortableExportErrorCode = (typeof PORTABLE_EXPORT_ERROR_CODES)[number];
 
