@@ -2,10 +2,12 @@
  * Section 3: the store's CPU cost per call against the same operation written by hand with the
  * plain DynamoDBDocumentClient. Both go through the real AWS SDK stack (serialization, signing,
  * deserialization) down to the HTTP handler, which is replaced by one that answers with canned
- * responses, so the difference is exactly what ElectroDB and the services add.
+ * responses, so the difference is exactly what ElectroDB and the services add. Each side is
+ * measured in its own process (bench/profile.ts --json).
  */
 import { Readable } from 'node:stream';
-import { Bench } from 'tinybench';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
@@ -155,17 +157,33 @@ export function overheadPairs(): OverheadPair[] {
   ];
 }
 
-export async function measureOverhead(): Promise<OverheadMeasurement[]> {
-  const results: OverheadMeasurement[] = [];
-  for (const pair of overheadPairs()) {
-    const bench = new Bench({ time: 1500, warmup: true, warmupTime: 300 } as never);
-    bench.add('store', pair.store);
-    bench.add('hand', pair.hand);
-    await bench.run();
-    const mean = (name: string) => (bench.tasks.find((task) => task.name === name)?.result as { latency?: { mean?: number } } | undefined)?.latency?.mean ?? NaN;
-    const storeUs = mean('store') * 1000;
-    const handUs = mean('hand') * 1000;
-    results.push({ operation: pair.operation, storeUs, handUs, ratio: storeUs / handUs, addedUs: storeUs - handUs });
-  }
-  return results;
+const OVERHEAD_KEYS = ['list', 'get', 'create'] as const;
+
+/** One side of one pair, looped for `ms` in a fresh process (bench/profile.ts): CPU µs per call. */
+function cpuPerCall(key: OverheadPair['key'], side: 'store' | 'hand', ms: number): number {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./profile.ts', import.meta.url)), key, side, String(ms), '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out.trim().split('\n').pop()!) as { cpuUs: number }).cpuUs;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Each side of each pair in its own process (in one process, whichever side runs second pays
+ * for the garbage the first left, which moved the ratio by up to 0.3), interleaved
+ * store/hand/hand/store… over `rounds`: the median CPU µs per call of each side.
+ */
+export function measureOverhead(options: { rounds?: number; ms?: number } = {}): OverheadMeasurement[] {
+  const rounds = options.rounds ?? 5;
+  const ms = options.ms ?? 1500;
+  const names = new Map(overheadPairs().map((pair) => [pair.key, pair.operation]));
+  return OVERHEAD_KEYS.map((key) => {
+    const samples = { store: [] as number[], hand: [] as number[] };
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? (['store', 'hand'] as const) : (['hand', 'store'] as const);
+      for (const side of order) samples[side].push(cpuPerCall(key, side, ms));
+    }
+    const storeUs = median(samples.store);
+    const handUs = median(samples.hand);
+    return { operation: names.get(key)!, storeUs, handUs, ratio: storeUs / handUs, addedUs: storeUs - handUs };
+  });
 }

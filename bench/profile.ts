@@ -5,7 +5,8 @@
  *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/profile.ts list store 5000
  *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/profile.ts list hand 5000
  *
- * Arguments: list | get | create, store | hand, milliseconds to loop (default 5000). Open the
+ * Arguments: list | get | create, store | hand, milliseconds to loop (default 5000), and `--json`
+ * for one line `{ cpuUs, calls }` (how bench/overhead.ts measures each side). Open the
  * .cpuprofile in Chrome DevTools (Performance) or VS Code. Each side runs in its own process:
  * in one process, the side that runs second pays for the garbage of the first.
  */
@@ -13,7 +14,8 @@ import { overheadPairs } from './overhead.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const [key = 'list', side = 'store', ms = '5000'] = process.argv.slice(2);
+const json = process.argv.includes('--json');
+const [key = 'list', side = 'store', ms = '5000'] = process.argv.slice(2).filter((arg) => arg !== '--json');
 const pair = overheadPairs().find((candidate) => candidate.key === key);
 if (!pair || (side !== 'store' && side !== 'hand')) {
   console.error('usage: bench/profile.ts <list|get|create> <store|hand> [ms]');
@@ -29,4 +31,6 @@ while (Date.now() < until) {
   calls += 1;
 }
 const cpu = process.cpuUsage(cpuStart);
-console.log(`${pair.operation}, ${side}: ${calls} calls, ${((cpu.user + cpu.system) / calls).toFixed(1)} µs CPU per call`);
+const cpuUs = (cpu.user + cpu.system) / calls;
+if (json) console.log(JSON.stringify({ cpuUs, calls }));
+else console.log(`${pair.operation}, ${side}: ${calls} calls, ${cpuUs.toFixed(1)} µs CPU per call`);

@@ -116,7 +116,7 @@ export function createExecutionService(client: DynamoDBClient | DynamoDBDocument
     entities,
     collections,
     /** The document client and table the entities use (for requests the store assembles from ElectroDB's keys). */
-    client: client as DynamoDBDocumentClient,
+    client: client instanceof DynamoDBDocumentClient ? client : DynamoDBDocumentClient.from(client),
     table,
     transaction: {
       /**

@@ -141,7 +141,7 @@ const INSTANTIATE_SHAPE = {
   actor: ACTOR_SHAPE,
 } as const satisfies Record<keyof InstantiateTemplateInput, unknown>;
 
-const readBundle = (ctx: ServiceContext, bundle_id: string) => readExisting<Bundle>(ctx.entities.bundle.get({ bundle_id }), 'Bundle', bundle_id, 'bundle_id');
+const readBundle = (ctx: ServiceContext, bundle_id: string) => readExisting<Bundle>(ctx.service, ctx.entities.bundle, { bundle_id }, 'Bundle', 'bundle_id');
 
 /**
  * The bundle half of completing a task with `stage_on_complete`: reads the bundle now and
@@ -189,12 +189,12 @@ export function createBundlesService(ctx: ServiceContext) {
     },
 
     async get(bundle_id: string): Promise<Bundle | null> {
-      return getOrNull<Bundle>(entities.bundle.get({ bundle_id: assertId('bundle', bundle_id) }));
+      return getOrNull<Bundle>(ctx.service, entities.bundle, { bundle_id: assertId('bundle', bundle_id) });
     },
 
     /** One GetItem: which template at which commit produced a bundle. */
     async getTemplateInstance(template_instance_id: string): Promise<TemplateInstance | null> {
-      return getOrNull<TemplateInstance>(entities.template_instance.get({ template_instance_id: assertId('template_instance', template_instance_id) }));
+      return getOrNull<TemplateInstance>(ctx.service, entities.template_instance, { template_instance_id: assertId('template_instance', template_instance_id) });
     },
 
     /** The bundle with its tasks, files, artifacts and template instance: one collection Query (per 1 MB page). */
@@ -219,13 +219,13 @@ export function createBundlesService(ctx: ServiceContext) {
 
     /** Active bundles, grouped by stage: one Query per page. */
     async listActive(options?: PageOptions): Promise<Page<Bundle>> {
-      return page(entities.bundle, entities.bundle.query.byStatusStage({ status: 'active' }), options) as Promise<Page<Bundle>>;
+      return page(ctx.service, entities.bundle, { index: 'byStatusStage', composite: { status: 'active' } }, options) as Promise<Page<Bundle>>;
     },
 
     /** Active bundles in one stage: one Query per page. */
     async listByStage(stage: BundleStage, options?: PageOptions): Promise<Page<Bundle>> {
       const checked = checkEnum(BUNDLE_STAGES, stage, 'stage');
-      return page(entities.bundle, entities.bundle.query.byStatusStage({ status: 'active', stage: checked }), options) as Promise<Page<Bundle>>;
+      return page(ctx.service, entities.bundle, { index: 'byStatusStage', composite: { status: 'active', stage: checked } }, options) as Promise<Page<Bundle>>;
     },
 
     /** Archives a bundle (its owner or an admin). Its tasks keep their own status. */

@@ -16,9 +16,8 @@ import type { ServiceContext } from './context.js';
 import { checkInput } from './input.js';
 import { page, type Page, type PageOptions } from './paging.js';
 import { ACTOR_SHAPE, assertActor, assertCanChangeTask, canChangeTask, type Actor } from './permissions.js';
-import { readExisting } from './reads.js';
+import { getOrNull, readExisting } from './reads.js';
 import { compact } from './records.js';
-import { GO } from './store-errors.js';
 import { runTransaction, type TransactionEntities, type TransactionItem } from './transactions.js';
 import { ACTOR_FIELD, referenceExists, usersActive } from './write-items.js';
 
@@ -73,7 +72,7 @@ interface Attachment {
  * another bundle than its task's).
  */
 async function attachTo(ctx: ServiceContext, task_id: string, explicitBundle: string | undefined, actor: Actor, what: string): Promise<Attachment> {
-  const task = await readExisting<Task>(ctx.entities.task.get({ task_id }), 'Task', task_id, 'task_id');
+  const task = await readExisting<Task>(ctx.service, ctx.entities.task, { task_id }, 'Task', 'task_id');
   assertCanChangeTask(actor, task, what);
   if (explicitBundle !== undefined && task.bundle_id !== undefined && explicitBundle !== task.bundle_id) {
     throw new ValidationError(`bundle_id ${explicitBundle} is not the bundle of task ${task_id} (${task.bundle_id}): leave bundle_id out to use the task's`, { field: 'bundle_id' });
@@ -105,7 +104,7 @@ function taskAsRead(ctx: ServiceContext, tx: TransactionEntities, task: Task, ac
       })
       .commit(),
     onFailed: async () => {
-      const { data: now } = await ctx.entities.task.get({ task_id: task.task_id }).go({ ...GO, consistent: true });
+      const now = await getOrNull<Task>(ctx.service, ctx.entities.task, { task_id: task.task_id }, { consistent: true });
       if (!now) return new NotFoundError(`task_id ${task.task_id} does not exist: no task has this ID`, { field: 'task_id' });
       if (!canChangeTask(actor, now)) {
         return new ForbiddenError(
@@ -155,7 +154,7 @@ export function createFilesService(ctx: ServiceContext) {
 
     async listForTask(task_id: string, options?: PageOptions): Promise<Page<FileRecord>> {
       const id = assertId('task', task_id);
-      return page(entities.file, entities.file.query.byTask({ task_id: id }), options) as Promise<Page<FileRecord>>;
+      return page(ctx.service, entities.file, { index: 'byTask', composite: { task_id: id } }, options) as Promise<Page<FileRecord>>;
     },
   };
 }
@@ -189,7 +188,7 @@ export function createArtifactsService(ctx: ServiceContext) {
 
     async listForTask(task_id: string, options?: PageOptions): Promise<Page<Artifact>> {
       const id = assertId('task', task_id);
-      return page(entities.artifact, entities.artifact.query.byTask({ task_id: id }), options) as Promise<Page<Artifact>>;
+      return page(ctx.service, entities.artifact, { index: 'byTask', composite: { task_id: id } }, options) as Promise<Page<Artifact>>;
     },
   };
 }

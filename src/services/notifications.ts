@@ -68,7 +68,7 @@ export function createNotificationsService(ctx: ServiceContext) {
   const { entities } = ctx;
 
   const read = (notification_id: string) =>
-    readExisting<Notification>(entities.notification.get({ notification_id }), 'Notification', notification_id, 'notification_id');
+    readExisting<Notification>(ctx.service, entities.notification, { notification_id }, 'Notification', 'notification_id');
 
   /**
    * A status change (claim, sent, personal dismissal): sets `changes` and the next version on
@@ -150,19 +150,19 @@ export function createNotificationsService(ctx: ServiceContext) {
     },
 
     async get(notification_id: string): Promise<Notification | null> {
-      return getOrNull<Notification>(entities.notification.get({ notification_id: assertId('notification', notification_id) }));
+      return getOrNull<Notification>(ctx.service, entities.notification, { notification_id: assertId('notification', notification_id) });
     },
 
     /** Pending notifications with due_at <= now, oldest first: one Query per page on the sparse index. */
     async listDue(options?: PageOptions): Promise<Page<Notification>> {
       const bound = new Date(ctx.now().getTime() + 1).toISOString();
-      return page(entities.notification, entities.notification.query.pendingByDue({}).lt({ due_at: bound }), options) as Promise<Page<Notification>>;
+      return page(ctx.service, entities.notification, { index: 'pendingByDue', composite: {}, lt: { due_at: bound } }, options) as Promise<Page<Notification>>;
     },
 
     /** A recipient's notifications by due time (broadcasts are in listDue / the team views). */
     async listForRecipient(recipient_id: string, options?: PageOptions): Promise<Page<Notification>> {
       const id = assertId('user', recipient_id, 'recipient_id');
-      return page(entities.notification, entities.notification.query.byRecipient({ recipient_id: id }), options) as Promise<Page<Notification>>;
+      return page(ctx.service, entities.notification, { index: 'byRecipient', composite: { recipient_id: id } }, options) as Promise<Page<Notification>>;
     },
 
     /** True for exactly one of several concurrent callers while the notification is pending and due; false otherwise. */

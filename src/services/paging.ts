@@ -6,7 +6,9 @@ import { ValidationError } from '../errors.js';
 import { checkValue, integerRule } from '../formats.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { assertObject, checkInput } from './input.js';
-import { GO, translateError } from './store-errors.js';
+import { translateError } from './store-errors.js';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryRequest, type KeyedEntity, type KeyQuery } from '../entities/key-requests.js';
 import { plainReader, type PlainReadSchema } from '../entities/plain-read.js';
 
 export interface PageOptions {
@@ -69,46 +71,53 @@ function rejectedStartKey(error: unknown): boolean {
   return e?.name === 'ValidationException' || e?.cause?.name === 'ValidationException';
 }
 
-interface Goable {
-  go(options: Record<string, unknown>): Promise<unknown>;
+/** Where a read is sent: the store's document client and table (ExecutionService has both). */
+export interface ReadTarget {
+  client: Pick<DynamoDBDocumentClient, 'send'>;
+  table: string;
 }
 
-/** What `data: 'raw'` returns: DynamoDB's own Query output. */
-interface RawPage {
-  data: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
-}
-
-/** The entity a query reads: its model (for plainReader) and ElectroDB's public `parse`. */
-export interface ReadEntity {
-  schema: PlainReadSchema;
+/** The entity a read is about: its model (keys and plainReader) and ElectroDB's public `parse`. */
+export interface ReadEntity extends KeyedEntity {
+  schema: KeyedEntity['schema'] & PlainReadSchema;
   parse(response: { Item: Record<string, unknown> }, options: { ignoreOwnership: boolean }): { data: unknown } | null;
 }
 
 /**
- * Runs an ElectroDB query of `entity` one page at a time. With a limit: exactly one Query request
- * for the page. Without: every page, one request each. Items are never filtered after reading,
- * except another entity's (ElectroDB's ownership check).
- * ElectroDB returns the raw page (`data: 'raw'`) and plainReader reads the items: the same items
- * as ElectroDB's formatting for a fraction of the CPU (bench/RESULTS.md §3); an item it cannot
- * vouch for, and every item of a model it does not cover (bundle), gets ElectroDB's public
- * `entity.parse`. The cursor is base64url(JSON(LastEvaluatedKey)), byte for byte ElectroDB's.
+ * One stored item as its entity's record, or null when it is another entity's (ElectroDB's
+ * ownership check). plainReader reads what it can vouch for; every other item (and every item of
+ * a model it does not cover, such as bundle) gets ElectroDB's public `entity.parse`.
  */
-export async function page<T>(entity: ReadEntity, query: Goable, options?: PageOptions): Promise<Page<T>> {
+export function recordOf<T>(entity: ReadEntity, item: Record<string, unknown>): T | null {
+  const record = plainReader(entity.schema)?.(item) ?? entity.parse({ Item: item }, { ignoreOwnership: false })?.data ?? null;
+  return record as T | null;
+}
+
+/**
+ * Runs a query of `entity` one page at a time. With a limit: exactly one Query request for the
+ * page. Without: every page, one request each. Items are never filtered after reading, except
+ * another entity's (ElectroDB's ownership check, kept by recordOf).
+ *
+ * The request is assembled from ElectroDB's keys (src/entities/key-requests.ts) rather than
+ * through its query chain, and items are read by recordOf: the same request, items and cursor as
+ * `entity.query.<pattern>(…).go()` for a fraction of the CPU (bench/RESULTS.md §3). The cursor
+ * is base64url(JSON(LastEvaluatedKey)), byte for byte ElectroDB's.
+ */
+export async function page<T>(target: ReadTarget, entity: ReadEntity, query: KeyQuery, options?: PageOptions): Promise<Page<T>> {
   const { limit, cursor } = assertPageOptions(options);
-  const read = plainReader(entity.schema);
+  const request = queryRequest(entity, query);
   try {
     const items: T[] = [];
-    // With data: 'raw' ElectroDB takes the start key itself and stops after one page even with pages: 'all'.
-    let key: Record<string, unknown> | null = cursor === null ? null : (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>);
+    let key: Record<string, unknown> | undefined = cursor === null ? undefined : (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>);
     do {
-      const result = (await query.go({ ...GO, data: 'raw', cursor: key, ...(limit !== undefined ? { limit } : {}) })) as RawPage;
-      for (const item of result.data.Items ?? []) {
-        const record = read?.(item) ?? entity.parse({ Item: item }, { ignoreOwnership: false })?.data ?? null;
-        if (record !== null) items.push(record as T);
+      const out = await target.client.send(new QueryCommand({ TableName: target.table, ...request, ExclusiveStartKey: key, Limit: limit }));
+      for (const item of out.Items ?? []) {
+        const record = recordOf<T>(entity, item);
+        if (record !== null) items.push(record);
       }
-      key = result.data.LastEvaluatedKey ?? null;
-    } while (key !== null && limit === undefined);
-    return { items, cursor: key === null ? null : Buffer.from(JSON.stringify(key)).toString('base64url') };
+      key = out.LastEvaluatedKey;
+    } while (key !== undefined && limit === undefined);
+    return { items, cursor: key === undefined ? null : Buffer.from(JSON.stringify(key)).toString('base64url') };
   } catch (error) {
     if (cursor !== null && rejectedStartKey(error)) throw new ValidationError(CURSOR_MESSAGE, { field: 'cursor' }, { cause: error });
     throw translateError(error);

@@ -1,35 +1,34 @@
 /**
  * Single-item reads: a get by ID (null when absent) and the strongly consistent read of the
- * item a write decides on (NOT_FOUND when absent).
+ * item a write decides on (NOT_FOUND when absent). One GetItem each, its key computed by
+ * ElectroDB (src/entities/key-requests.ts) and its item read like a list page's (recordOf).
  */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../errors.js';
-import { GO, translateError } from './store-errors.js';
+import { itemKey, type Composite } from '../entities/key-requests.js';
+import { recordOf, type ReadEntity, type ReadTarget } from './paging.js';
+import { translateError } from './store-errors.js';
 
-interface Gettable {
-  go(options: Record<string, unknown>): Promise<{ data: unknown }>;
-}
-
-/** One GetItem: the item, or null when there is none. */
-export async function getOrNull<T>(get: Gettable): Promise<T | null> {
+async function getItem<T>(target: ReadTarget, entity: ReadEntity, key: Composite, consistent = false): Promise<T | null> {
   try {
-    const { data } = await get.go({ ...GO });
-    return (data as T | null) ?? null;
+    const { Item } = await target.client.send(new GetCommand({ TableName: target.table, Key: itemKey(entity, key), ...(consistent ? { ConsistentRead: true } : {}) }));
+    return Item === undefined ? null : recordOf<T>(entity, Item);
   } catch (error) {
     throw translateError(error);
   }
+}
+
+/** One GetItem: the item, or null when there is none. `consistent` for a read a decision depends on. */
+export function getOrNull<T>(target: ReadTarget, entity: ReadEntity, key: Composite, options: { consistent?: boolean } = {}): Promise<T | null> {
+  return getItem<T>(target, entity, key, options.consistent);
 }
 
 /**
  * One strongly consistent GetItem of an item a decision depends on (the version before a
  * write): NOT_FOUND, naming `field`, when it does not exist.
  */
-export async function readExisting<T>(get: Gettable, what: string, id: string, field: string): Promise<T> {
-  let data: unknown;
-  try {
-    ({ data } = await get.go({ ...GO, consistent: true }));
-  } catch (error) {
-    throw translateError(error);
-  }
-  if (!data) throw new NotFoundError(`${what} ${id} does not exist`, { field });
-  return data as T;
+export async function readExisting<T>(target: ReadTarget, entity: ReadEntity, key: Composite, what: string, field: string): Promise<T> {
+  const item = await getItem<T>(target, entity, key, true);
+  if (item === null) throw new NotFoundError(`${what} ${Object.values(key).join(' ')} does not exist`, { field });
+  return item;
 }

@@ -96,7 +96,7 @@ export function createSchedulesService(ctx: ServiceContext) {
   /** Enabled schedules with next_run_at <= `by`. The sort key continues after the timestamp (#schedule_id), so "< by + 1 ms" is "<= by". */
   function dueBy(by: Date, options?: PageOptions): Promise<Page<RecurringSchedule>> {
     const bound = new Date(by.getTime() + 1).toISOString();
-    return page(entities.recurring_schedule, entities.recurring_schedule.query.enabledByNextRun({}).lt({ next_run_at: bound }), options) as Promise<Page<RecurringSchedule>>;
+    return page(ctx.service, entities.recurring_schedule, { index: 'enabledByNextRun', composite: {}, lt: { next_run_at: bound } }, options) as Promise<Page<RecurringSchedule>>;
   }
 
   async function materializeOne(schedule: RecurringSchedule, now: Date): Promise<Task | null> {
@@ -185,7 +185,7 @@ export function createSchedulesService(ctx: ServiceContext) {
     },
 
     async get(schedule_id: string): Promise<RecurringSchedule | null> {
-      return getOrNull<RecurringSchedule>(entities.recurring_schedule.get({ schedule_id: assertId('recurring_schedule', schedule_id, 'schedule_id') }));
+      return getOrNull<RecurringSchedule>(ctx.service, entities.recurring_schedule, { schedule_id: assertId('recurring_schedule', schedule_id, 'schedule_id') });
     },
 
     /** Enabled schedules with next_run_at <= now + within_minutes: one Query per page on the sparse index. */

@@ -10,6 +10,7 @@ import { assertId, sha256Hex } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import { checkInput } from './input.js';
 import { GO, translateError } from './store-errors.js';
+import { getOrNull } from './reads.js';
 import { runTransaction } from './transactions.js';
 import { usersActive } from './write-items.js';
 
@@ -51,14 +52,10 @@ export function createSessionsService(ctx: ServiceContext) {
     /** The live session for a token, or null when unknown, revoked or expired. */
     async resolve(token: string): Promise<Session | null> {
       const session_id = sessionIdOf(token);
-      try {
-        // Strongly consistent: a session revoked a moment ago must not resolve.
-        const { data } = await entities.session.get({ session_id }).go({ ...GO, consistent: true });
-        if (!data) return null;
-        return data.expires_at * 1000 > ctx.now().getTime() ? data : null;
-      } catch (error) {
-        throw translateError(error);
-      }
+      // Strongly consistent: a session revoked a moment ago must not resolve.
+      const session = await getOrNull<Session>(ctx.service, entities.session, { session_id }, { consistent: true });
+      if (!session) return null;
+      return session.expires_at * 1000 > ctx.now().getTime() ? session : null;
     },
 
     async revoke(token: string): Promise<void> {

@@ -35,7 +35,7 @@ import { PAGE_SHAPE, page, pageOf, type Page, type PageOptions } from './paging.
 import { ACTOR_SHAPE, assertActor, assertCanAssign, assertCanChangeTask, assertCanMutate, type Actor } from './permissions.js';
 import { getOrNull, readExisting } from './reads.js';
 import { newTaskRecord } from './records.js';
-import { GO, translateError } from './store-errors.js';
+import type { KeyQuery } from '../entities/key-requests.js';
 import { canTransition, TASK_TRANSITIONS } from './task-status.js';
 import { runTransaction, type TransactionItem } from './transactions.js';
 import { ACTOR_FIELD, referenceExists, usersActive, versionedPut } from './write-items.js';
@@ -92,15 +92,11 @@ const optionalUser = (value: unknown, field: string) => (value == null ? undefin
 export function createTasksService(ctx: ServiceContext) {
   const { entities } = ctx;
 
-  const read = (task_id: string) => readExisting<Task>(entities.task.get({ task_id }), 'Task', task_id, 'task_id');
+  const read = (task_id: string) => readExisting<Task>(ctx.service, entities.task, { task_id }, 'Task', 'task_id');
 
   async function countFiles(task_id: string): Promise<number> {
-    try {
-      const { data } = await entities.file.query.byTask({ task_id }).go({ ...GO, limit: 1, pages: 1 });
-      return data.length;
-    } catch (error) {
-      throw translateError(error);
-    }
+    const { items } = await page(ctx.service, entities.file, { index: 'byTask', composite: { task_id } }, { limit: 1 });
+    return items.length;
   }
 
   async function checkGuards(task: Task): Promise<void> {
@@ -125,12 +121,7 @@ export function createTasksService(ctx: ServiceContext) {
   async function zoneOf(time_zone: unknown, assignee_id: string | undefined): Promise<string> {
     if (time_zone !== undefined) return checkTimeZone(time_zone, 'time_zone');
     if (assignee_id === undefined) return 'UTC';
-    let user: User | null;
-    try {
-      ({ data: user } = await entities.user.get({ user_id: assignee_id }).go(GO));
-    } catch (error) {
-      throw translateError(error);
-    }
+    const user = await getOrNull<User>(ctx.service, entities.user, { user_id: assignee_id });
     if (!user) throw new NotFoundError(`User ${assignee_id} does not exist`, { field: 'assignee_id' });
     const zone = canonicalTimeZone(user.timezone);
     if (zone === undefined) {
@@ -178,7 +169,7 @@ export function createTasksService(ctx: ServiceContext) {
     },
 
     async get(task_id: string): Promise<Task | null> {
-      return getOrNull<Task>(entities.task.get({ task_id: assertId('task', task_id) }));
+      return getOrNull<Task>(ctx.service, entities.task, { task_id: assertId('task', task_id) });
     },
 
     /** Edits user-editable fields; status changes go through `transition`. */
@@ -275,7 +266,7 @@ export function createTasksService(ctx: ServiceContext) {
     /** The task's status changes, oldest first: one Query per page. */
     async history(task_id: string, options?: PageOptions): Promise<Page<TaskTransition>> {
       const id = assertId('task', task_id);
-      return page(entities.task_transition, entities.task_transition.query.byTask({ task_id: id }), options) as Promise<Page<TaskTransition>>;
+      return page(ctx.service, entities.task_transition, { index: 'byTask', composite: { task_id: id } }, options) as Promise<Page<TaskTransition>>;
     },
 
     /**
@@ -286,7 +277,7 @@ export function createTasksService(ctx: ServiceContext) {
       checkInput(input, LIST_TODAY_SHAPE, 'tasks.listToday');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const today = todayIn(await zoneOf(input.time_zone, assignee_id));
-      const result = await page(entities.task, entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id, open_due_date: today }), pageOf(input));
+      const result = await page(ctx.service, entities.task, { index: 'openByAssigneeDue', composite: { open_assignee_id: assignee_id, open_due_date: today } }, pageOf(input));
       return { ...(result as Page<Task>), today };
     },
 
@@ -301,11 +292,11 @@ export function createTasksService(ctx: ServiceContext) {
       const assignee_id = input.assignee_id === undefined ? undefined : assertId('user', input.assignee_id, 'assignee_id');
       const zone = input.time_zone === undefined ? undefined : checkTimeZone(input.time_zone, 'time_zone');
       const today = input.today !== undefined ? checkValue(CALENDAR_DATE, input.today, 'today') : todayIn(await zoneOf(zone, assignee_id));
-      const query =
+      const query: KeyQuery =
         assignee_id === undefined
-          ? entities.task.query.openByDue({}).lt({ team_open_due_date: today })
-          : entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).lt({ open_due_date: today });
-      const result = (await page(entities.task, query, pageOf(input))) as Page<Task>;
+          ? { index: 'openByDue', composite: {}, lt: { team_open_due_date: today } }
+          : { index: 'openByAssigneeDue', composite: { open_assignee_id: assignee_id }, lt: { open_due_date: today } };
+      const result = (await page(ctx.service, entities.task, query, pageOf(input))) as Page<Task>;
       return { ...result, today };
     },
 
@@ -323,8 +314,9 @@ export function createTasksService(ctx: ServiceContext) {
       // The sort key ends with the date, so BETWEEN is inclusive at both ends: stop the day before.
       const to = addDays(from, days - 1, 'days');
       const result = (await page(
+        ctx.service,
         entities.task,
-        entities.task.query.openByAssigneeDue({ open_assignee_id: assignee_id }).between({ open_due_date: from }, { open_due_date: to }),
+        { index: 'openByAssigneeDue', composite: { open_assignee_id: assignee_id }, between: [{ open_due_date: from }, { open_due_date: to }] },
         pageOf(input),
       )) as Page<Task>;
       return { ...result, from, to };
@@ -334,13 +326,13 @@ export function createTasksService(ctx: ServiceContext) {
       checkInput(input, { assignee_id: true, status: true, ...PAGE_SHAPE }, 'tasks.listByAssigneeStatus');
       const assignee_id = assertId('user', input.assignee_id, 'assignee_id');
       const status = checkEnum(TASK_STATUSES, input.status, 'status');
-      return page(entities.task, entities.task.query.byAssigneeStatus({ assignee_id, assigned_status: status }), pageOf(input)) as Promise<Page<Task>>;
+      return page(ctx.service, entities.task, { index: 'byAssigneeStatus', composite: { assignee_id, assigned_status: status } }, pageOf(input)) as Promise<Page<Task>>;
     },
 
     async listByBundle(input: { bundle_id: string } & PageOptions): Promise<Page<Task>> {
       checkInput(input, { bundle_id: true, ...PAGE_SHAPE }, 'tasks.listByBundle');
       const bundle_id = assertId('bundle', input.bundle_id, 'bundle_id');
-      return page(entities.task, entities.task.query.byBundle({ bundle_id }), pageOf(input)) as Promise<Page<Task>>;
+      return page(ctx.service, entities.task, { index: 'byBundle', composite: { bundle_id } }, pageOf(input)) as Promise<Page<Task>>;
     },
   };
 

@@ -10,7 +10,7 @@ import { USER_ROLES, type UserRole } from '../vocabulary.js';
 import type { ServiceContext } from './context.js';
 import { checkInput } from './input.js';
 import { getOrNull } from './reads.js';
-import { GO, translateError } from './store-errors.js';
+import { page } from './paging.js';
 import { runTransaction } from './transactions.js';
 
 export interface CreateUserInput {
@@ -52,7 +52,7 @@ export function createUsersService(ctx: ServiceContext) {
     },
 
     async get(user_id: string): Promise<User | null> {
-      return getOrNull<User>(entities.user.get({ user_id: assertId('user', user_id) }));
+      return getOrNull<User>(ctx.service, entities.user, { user_id: assertId('user', user_id) });
     },
 
     /** Like get, but a missing user is a NOT_FOUND error. */
@@ -65,12 +65,8 @@ export function createUsersService(ctx: ServiceContext) {
     /** Case-insensitive: one Query on the e-mail index. */
     async getByEmail(email: string): Promise<User | null> {
       const normalized = checkEmail(email, 'email');
-      try {
-        const { data } = await entities.user.query.byEmail({ email: normalized }).go({ ...GO, limit: 1, pages: 1 });
-        return (data[0] as User | undefined) ?? null;
-      } catch (error) {
-        throw translateError(error);
-      }
+      const { items } = await page<User>(ctx.service, entities.user, { index: 'byEmail', composite: { email: normalized } }, { limit: 1 });
+      return items[0] ?? null;
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { ServiceContext } from './context.js';
-import { GO, translateError } from './store-errors.js';
+import type { User } from '../entities/index.js';
+import { getOrNull } from './reads.js';
 import { compact } from './records.js';
 import type { TransactionEntities, TransactionItem } from './transactions.js';
 
@@ -60,12 +61,8 @@ export async function assertUserActive(ctx: ServiceContext, user_id: string, fie
   if (error) throw error;
 }
 
-async function readUser(ctx: ServiceContext, user_id: string) {
-  try {
-    return (await ctx.entities.user.get({ user_id }).go({ ...GO, consistent: true })).data;
-  } catch (error) {
-    throw translateError(error);
-  }
+function readUser(ctx: ServiceContext, user_id: string) {
+  return getOrNull<User>(ctx.service, ctx.entities.user, { user_id }, { consistent: true });
 }
 
 /** NOT_FOUND for a missing user, FORBIDDEN for a disabled one, undefined for an active one. */
