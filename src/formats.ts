@@ -186,6 +186,17 @@ export const GIT_COMMIT = patternRule('git_commit', /^[0-9a-f]{7,64}$/, 'a Git c
 /** Who holds a notification claim (notification.claimed_by): a scheduler run's `<function>:<request id>`. */
 export const WORKER_ID = patternRule('worker_id', /^[\w.:@/-]+$/, `a worker ID of at most ${TEXT_LIMITS.worker_id} letters, digits and _ . : @ / -`, TEXT_LIMITS.worker_id);
 
+/**
+ * A task's ref in a template file (ADR 0005): unique within the template, it becomes the task's
+ * template_task_ref; people type it in URLs, logs and other templates.
+ */
+export const TEMPLATE_REF = patternRule(
+  'template_ref',
+  /^[a-z0-9][a-z0-9._-]*$/,
+  `lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, like book-venue (at most ${TEXT_LIMITS.short} characters)`,
+  TEXT_LIMITS.short,
+);
+
 /** What an audit event records, e.g. task.transition. */
 export const AUDIT_ACTION = patternRule('audit_action', /^[a-z][a-z0-9_.]{0,63}$/, 'a lower-case dotted action name of at most 64 characters like task.transition');
 

@@ -87,8 +87,8 @@ export interface MappingInput {
 export interface MappingDetails {
   /** Where each prototype template was committed; null without --templates-repo. */
   templates: ReadonlyMap<string, TemplateLocation> | null;
-  /** Template refs in template order, by prototype template ID. */
-  templateRefs: ReadonlyMap<string, readonly string[]>;
+  /** By prototype template ID: each task definition's refId -> its ref in the template file, in template order (templates.ts). */
+  templateRefs: ReadonlyMap<string, ReadonlyMap<string, string>>;
   /** Upload facts by prototype file ID (null: not found); null without --uploads-dir. */
   uploads: ReadonlyMap<string, UploadInfo | null> | null;
   /** The S3 bucket file rows name (the uploads are copied there). */
@@ -152,6 +152,12 @@ const DROPPED_REASONS: Record<string, string> = {
   'files.storageProvider': 'the store keeps files in S3 (storage_bucket, storage_key)',
 };
 
+/** A task's template ref as the migrated template file spells it: a renamed refId follows its definition; a ref the template lacks stays as it is. */
+function migratedTaskRef(value: unknown, templateRefs: ReadonlyMap<string, string> | undefined): string | undefined {
+  const ref = presentText(value);
+  return ref === undefined ? undefined : (templateRefs?.get(ref) ?? ref);
+}
+
 const byId = <T>(rows: SourceRow<T>[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 const createdTime = (record: { createdAt?: unknown }) => isoTimestamp(record.createdAt);
 
@@ -161,7 +167,8 @@ class Mapper {
   /** Prototype user ID -> store user ID (duplicates and reused users included). */
   readonly users = new Map<string, string>();
   readonly userEmails = new Map<string, string>();
-  readonly bundles = new Map<string, { bundle_id: string; template_instance_id?: string }>();
+  /** Prototype bundle ID -> its IDs in the store, and the refs of its migrated template (for its tasks' template_task_ref). */
+  readonly bundles = new Map<string, { bundle_id: string; template_instance_id?: string; templateRefs?: ReadonlyMap<string, string> }>();
   readonly schedules = new Map<string, string>();
   readonly tasks = new Map<string, { task_id: string; bundle_id?: string }>();
   actor!: ResolvedActor;
@@ -386,7 +393,9 @@ class Mapper {
         updated_at: isoTimestamp(record.updatedAt) ?? createdAt,
         version: 1,
       });
-      this.bundles.set(row.id, { bundle_id, template_instance_id: template_instance_id?.template_instance_id });
+      const templateId = presentText(record.templateId);
+      const templateRefs = templateId === undefined ? undefined : this.details.templateRefs.get(templateId);
+      this.bundles.set(row.id, { bundle_id, template_instance_id: template_instance_id?.template_instance_id, templateRefs });
       this.report.mapId({ collection: 'bundles', source_id: row.id, entity: 'bundle', target_id: bundle_id });
       const items: MappedItem[] = [{ entity: 'bundle', row: bundle }];
       if (template_instance_id) {
@@ -432,8 +441,9 @@ class Mapper {
       this.report.warn({ code: 'INVALID_VALUE_DROPPED', collection: 'bundles', source_id: row.id, message: `bundles ${row.id}: made from template ${templateId} but has no anchorDate: no template instance` });
       return undefined;
     }
-    const order = this.details.templateRefs.get(templateId) ?? [];
-    const held = new Set(tasks.map((task) => presentText(task.record.templateTaskRef)).filter((ref): ref is string => ref !== undefined && ref.length <= TEXT_LIMITS.short));
+    const templateRefs = this.details.templateRefs.get(templateId);
+    const order = [...(templateRefs?.values() ?? [])];
+    const held = new Set(tasks.map((task) => migratedTaskRef(task.record.templateTaskRef, templateRefs)).filter((ref): ref is string => ref !== undefined && ref.length <= TEXT_LIMITS.short));
     const task_refs = [...order.filter((ref) => held.has(ref)), ...[...held].filter((ref) => !order.includes(ref)).sort()];
     const template_instance_id = deterministicId('template_instance', row.id, new Date(createdAt));
     return {
@@ -557,7 +567,7 @@ class Mapper {
       const recurring_schedule_id = scheduleRef === undefined ? undefined : this.schedules.get(scheduleRef);
       if (scheduleRef !== undefined && !recurring_schedule_id) this.unknown('tasks', row.id, 'recurringConfigId', scheduleRef, 'recurring config');
       const due_date = calendarDate(record.date, 'date', note);
-      const template_task_ref = fittedText(record.templateTaskRef, TEXT_LIMITS.short, 'templateTaskRef', note);
+      const template_task_ref = fittedText(migratedTaskRef(record.templateTaskRef, bundle?.templateRefs), TEXT_LIMITS.short, 'templateTaskRef', note);
       const stage = presentText(record.stageOnComplete);
       let stage_on_complete: string | undefined;
       if (stage !== undefined) {

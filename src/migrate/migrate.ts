@@ -111,7 +111,7 @@ export async function migrateRecords(records: PrototypeRecords, options: Migrate
 
   // Templates: to Git, or reported as not migrated.
   let templates: Map<string, TemplateLocation> | null = null;
-  const templateRefs = new Map<string, readonly string[]>();
+  const templateRefs = new Map<string, ReadonlyMap<string, string>>();
   const templateCounts = report.collection('templates', records.templates.source);
   const templateRows = [...records.templates.rows].sort((a, b) => (a.id < b.id ? -1 : 1));
   templateCounts.read += templateRows.length;

@@ -30,6 +30,8 @@ export const WARNING_CODES = [
   'TEMPLATES_NOT_MIGRATED',
   /** A template's automatic bundle creation (trigger) has no counterpart and is not migrated. */
   'TEMPLATE_TRIGGER_NOT_MIGRATED',
+  /** A template task's refId is not a valid ref (TEMPLATE_REF): the template file, its bundles' instances and their tasks use the new ref (`ref` has both). */
+  'REF_RENAMED',
   /** A reference to a record that is not migrated (deleted user, bundle, template, …) was left out. */
   'UNKNOWN_REFERENCE',
   /** A value outside the store's vocabulary was replaced by the default. */
@@ -54,6 +56,8 @@ export interface MigrationWarning {
   message: string;
   /** CRON_MEANING_CHANGED: both readings. */
   cron?: CronMeaning;
+  /** REF_RENAMED: the prototype's refId and the ref the migration wrote instead. */
+  ref?: { from: string; to: string };
 }
 
 export interface SkippedRow {

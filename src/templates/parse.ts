@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
 import { ValidationError } from '../errors.js';
 import { MAX_TEMPLATE_TASKS, MAX_TRANSACTION_ITEMS, instantiationItemCount } from '../services/bundles.js';
-import { checkEmail } from '../formats.js';
+import { checkEmail, TEMPLATE_REF } from '../formats.js';
 import { HTTP_URL_PATTERN, MAX_TEMPLATE_FILE_BYTES, TEMPLATE_FILE_SCHEMA, TEMPLATE_REF_PATTERN, type TemplateFile } from './schema.js';
 
 export const TEMPLATE_FINDING_CODES = [
@@ -350,7 +350,7 @@ function schemaFinding(error: ErrorObject, data: unknown, file: string, locate: 
       return finding('INVALID_VALUE', `must be at most ${String(parent.maxLength)} characters (got ${String((value as string).length)})`);
     case 'pattern': {
       const pattern = String(error.schema);
-      if (pattern === TEMPLATE_REF_PATTERN) return finding('INVALID_VALUE', `must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, like book-venue (got ${describeValue(value)})`);
+      if (pattern === TEMPLATE_REF_PATTERN) return finding('INVALID_VALUE', `must be ${TEMPLATE_REF.expected} (got ${describeValue(value)})`);
       if (pattern === HTTP_URL_PATTERN) return finding('INVALID_VALUE', `must be an http:// or https:// URL (got ${describeValue(value)})`);
       return finding('INVALID_VALUE', 'must not be empty');
     }

@@ -6,7 +6,7 @@
  * (`npx tsx scripts/template-schema.ts` rewrites it; a test fails when it is stale).
  */
 import { MAX_TEMPLATE_TASKS, TEMPLATE_OFFSET_DAYS } from '../services/bundles.js';
-import { LIST_LIMITS, TEXT_LIMITS } from '../formats.js';
+import { LIST_LIMITS, TEMPLATE_REF, TEXT_LIMITS } from '../formats.js';
 import { BUNDLE_STAGES, type BundleStage } from '../vocabulary.js';
 
 /** A named link the bundle's work produces (a "slot"): its URL is runtime state, set on the task that names it. */
@@ -44,8 +44,8 @@ export interface TemplateFile {
 /** A template file larger than this is refused before it is parsed (a real one is a few KiB). */
 export const MAX_TEMPLATE_FILE_BYTES = 1024 * 1024;
 
-/** Task refs are identifiers people type in URLs, logs and other templates. */
-export const TEMPLATE_REF_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
+/** The task ref rule (TEMPLATE_REF in formats.ts) as a JSON Schema pattern. */
+export const TEMPLATE_REF_PATTERN = TEMPLATE_REF.pattern.source;
 export const HTTP_URL_PATTERN = '^https?://\\S+$';
 const NOT_BLANK = '\\S';
 
@@ -98,7 +98,7 @@ export const TEMPLATE_FILE_SCHEMA = {
       additionalProperties: false,
       required: ['ref', 'title', 'offset_days'],
       properties: {
-        ref: { type: 'string', minLength: 1, maxLength: TEXT_LIMITS.short, pattern: TEMPLATE_REF_PATTERN, description: 'Unique within the template, e.g. book-venue.' },
+        ref: { type: 'string', minLength: 1, maxLength: TEMPLATE_REF.maxLength, pattern: TEMPLATE_REF_PATTERN, description: 'Unique within the template, e.g. book-venue.' },
         title: text(TEXT_LIMITS.title, 'The task as people see it in their lists.'),
         description: text(TEXT_LIMITS.description, 'Details for whoever does the task.'),
         offset_days: {
