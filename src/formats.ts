@@ -206,16 +206,33 @@ export const AUDIT_ACTION = patternRule('audit_action', /^[a-z][a-z0-9_.]{0,63}$
 const DATE_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const TIMESTAMP_SHAPE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** Days per month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/**
+ * Whether the first ten characters of a DATE_SHAPE or TIMESTAMP_SHAPE string name a real day in
+ * the proleptic Gregorian calendar (as JavaScript's Date and Postgres count). Arithmetic, not a
+ * Date round trip: an import validates several timestamps per row, and building a Date and its ISO
+ * string was the validator's largest cost of its own (test/formats.test.ts holds it to the Date
+ * round trip).
+ */
+function isRealDay(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!);
+}
+
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !DATE_SHAPE.test(value) || value < FIRST_DATE) return false;
-  const date = new Date(`${value}T00:00:00.000Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  return typeof value === 'string' && DATE_SHAPE.test(value) && value >= FIRST_DATE && isRealDay(value);
 }
 
 export function isIsoTimestamp(value: unknown): value is string {
-  if (typeof value !== 'string' || !TIMESTAMP_SHAPE.test(value) || value < FIRST_DATE) return false;
-  const date = new Date(value);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
+  if (typeof value !== 'string' || !TIMESTAMP_SHAPE.test(value) || value < FIRST_DATE || !isRealDay(value)) return false;
+  // 24:00:00.000 and leap seconds are valid ISO-8601 but not canonical (toISOString never writes them).
+  return Number(value.slice(11, 13)) <= 23 && Number(value.slice(14, 16)) <= 59 && Number(value.slice(17, 19)) <= 59;
 }
 
 export const CALENDAR_DATE: ValueRule<string> = {

@@ -156,11 +156,31 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
   }
 }
 
-/** Items per ElectroDB entity in the table (a projected, consistent Scan); a restore marker counts as `restore_marker`. */
-export async function countTableItems(client: DynamoDBClient, tableName: string): Promise<Record<string, number>> {
+/** Items per verification Scan segment: about one 1 MB page of this store's items. */
+const ITEMS_PER_VERIFY_SEGMENT = 1000;
+/** Verification Scan segments running at once (memory: one page each). */
+const VERIFY_IN_FLIGHT = 8;
+
+/**
+ * Scan segments for counting a table of about `expectedItems` items: one per ~1,000 items (1 to
+ * 128). Real DynamoDB answers at most 1 MB per Scan page whatever the segmenting, so small segments
+ * cost no extra requests, and they bound the work per segment: DynamoDB Local's time per page
+ * grows with the segment's size, and counting 110,500 items took 15 s with 4 segments, 2.5 s with
+ * 64 or more (bench/RESULTS.md, restore).
+ */
+export function countSegmentsFor(expectedItems: number): number {
+  return Math.min(128, Math.max(1, Math.ceil(expectedItems / ITEMS_PER_VERIFY_SEGMENT)));
+}
+
+/**
+ * Items per ElectroDB entity in the table (a projected, consistent Scan); a restore marker counts
+ * as `restore_marker`. `expectedItems` (when known, e.g. an export's rows) sizes the parallel Scan.
+ */
+export async function countTableItems(client: DynamoDBClient, tableName: string, options: { expectedItems?: number } = {}): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  // 4 parallel segments, as the export's Scan: the verification reads the whole table.
-  for await (const items of scanTable(client, { tableName, consistentRead: true, segments: 4, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] })) {
+  const segments = options.expectedItems === undefined ? 4 : countSegmentsFor(options.expectedItems);
+  const scan = scanTable(client, { tableName, consistentRead: true, segments, inFlight: VERIFY_IN_FLIGHT, attributes: [ELECTRO_ENTITY_ATTRIBUTE, TABLE_KEYS.pk, TABLE_KEYS.sk] });
+  for await (const items of scan) {
     for (const item of items) {
       const entity = item[ELECTRO_ENTITY_ATTRIBUTE];
       const name = isRestoreMarker(item) ? RESTORE_MARKER_COUNT : typeof entity === 'string' ? entity : '(not an ElectroDB item)';
@@ -519,7 +539,8 @@ async function* batchesOf(path: string, size: number, files: ExportFiles): Async
 
 /** Counts the table's items by export name and compares them with the export: any difference fails. */
 async function verifyTable(client: DynamoDBClient, tableName: string, registry: ExportRegistry, expected: Record<string, number>): Promise<ImportVerification> {
-  const byEntity = await countTableItems(client, tableName);
+  const expectedItems = Object.values(expected).reduce((sum, n) => sum + n, 0);
+  const byEntity = await countTableItems(client, tableName, { expectedItems });
   const tableCounts: Record<string, number> = {};
   for (const [name, n] of Object.entries(byEntity)) {
     if (name === RESTORE_MARKER_COUNT) continue; // this import's own claim

@@ -18,6 +18,7 @@ export {
 export {
   importExecutionData,
   abandonImport,
+  countSegmentsFor,
   countTableItems,
   RESTORE_MARKER_COUNT,
   type AbandonImportOptions,

@@ -3,8 +3,9 @@
  *
  * Only the export, the import's emptiness check and verification, and local tooling (demo
  * seeding) scan; every service read is a Query or GetItem. Each segment has at most one request
- * in flight, issued as soon as its previous page arrived, so memory stays at one page per
- * segment whatever the table's size. Pages come out in the order they arrive.
+ * in flight, issued as soon as its previous page arrived, and at most `inFlight` segments run at
+ * once (a finished segment hands its slot to the next), so memory stays at `inFlight` pages
+ * whatever the table's size or the number of segments. Pages come out in the order they arrive.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,8 @@ export interface ScanTableOptions {
   tableName: string;
   /** Parallel scan segments (default 1: one sequential Scan without Segment/TotalSegments). */
   segments?: number;
+  /** Segments scanned at the same time, one request each (default: all of them). */
+  inFlight?: number;
   /** Items per Scan request (DynamoDB's Limit); default: DynamoDB's 1 MB pages. */
   pageSize?: number;
   /** Strongly consistent reads (default false, as DynamoDB). */
@@ -61,7 +64,12 @@ export async function* scanTable(client: DynamoDBClient | DynamoDBDocumentClient
 
   options.signal?.throwIfAborted();
   const inFlight = new Map<number, Promise<Arrived>>();
-  for (let segment = 0; segment < segments; segment += 1) inFlight.set(segment, request(segment, undefined));
+  const slots = Math.max(1, Math.min(segments, options.inFlight ?? segments));
+  let nextSegment = 0;
+  const startNextSegment = () => {
+    if (nextSegment < segments) inFlight.set(nextSegment, request(nextSegment++, undefined));
+  };
+  for (let slot = 0; slot < slots; slot += 1) startNextSegment();
   try {
     while (inFlight.size > 0) {
       let arrived: Arrived;
@@ -74,6 +82,7 @@ export async function* scanTable(client: DynamoDBClient | DynamoDBDocumentClient
       const { segment, page } = arrived;
       inFlight.delete(segment);
       if (page.LastEvaluatedKey) inFlight.set(segment, request(segment, page.LastEvaluatedKey as Record<string, unknown>));
+      else startNextSegment();
       options.signal?.throwIfAborted();
       yield (page.Items ?? []) as ScannedItem[];
     }

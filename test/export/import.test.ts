@@ -5,6 +5,7 @@ import { createExecutionService } from '../../src/entities/index.js';
 import { newId } from '../../src/ids.js';
 import {
   batchPutWithRetry,
+  countSegmentsFor,
   countTableItems,
   exportExecutionData,
   importExecutionData,
@@ -89,6 +90,14 @@ describe('importExecutionData', () => {
     // The fixture's entities each fit one request of 25 (several in flight: test/export/batch-write.test.ts).
     expect(log.countOf('BatchWriteItem')).toBeGreaterThan(1);
     expect(log.countOf('PutItem') + log.countOf('UpdateItem')).toBeGreaterThan(0); // the restore marker
+    // The verification counts with a projected Scan segmented by the expected item count.
+    const verifyScans = log.requests.filter((request) => request.command === 'Scan' && request.input.ProjectionExpression);
+    const segments = countSegmentsFor(rows + 4);
+    expect(new Set(verifyScans.map((request) => request.input.TotalSegments))).toEqual(new Set([segments > 1 ? segments : undefined])); // one segment: a plain Scan
+  });
+
+  it('sizes the verification Scan at one segment per 1,000 expected items, 1 to 128', () => {
+    expect([0, 1, 1000, 1001, 110_500, 128_000, 5_000_000].map(countSegmentsFor)).toEqual([1, 1, 1, 2, 111, 128, 128]);
   });
 
   it('refuses a table that already has items, and re-running with allowNonEmpty is idempotent', async () => {

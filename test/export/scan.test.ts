@@ -61,6 +61,34 @@ describe('scanTable', () => {
     expect(scans.reduce((sum, request) => sum + (request.count ?? 0), 0)).toBe(KEYS.length);
   });
 
+  it('runs at most inFlight segments at once and still reads every segment', async () => {
+    let running = 0;
+    let most = 0;
+    const name = 'count-scans-in-flight';
+    table.client.middlewareStack.add(
+      (next) => async (args) => {
+        running += 1;
+        most = Math.max(most, running);
+        try {
+          return await next(args);
+        } finally {
+          running -= 1;
+        }
+      },
+      { step: 'initialize', name },
+    );
+    const log = attachRequestLog(table.client);
+    try {
+      const { items } = await collect(scanTable(table.client, { tableName: table.tableName, segments: 9, inFlight: 2, pageSize: 10, consistentRead: true }));
+      expect(items.map((item) => item.pk).sort()).toEqual(KEYS);
+      expect(most).toBe(2);
+      const scans = log.requests.filter((request) => request.command === 'Scan');
+      expect(new Set(scans.map((request) => request.input.Segment))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    } finally {
+      table.client.middlewareStack.remove(name);
+    }
+  });
+
   it('stops when the caller stops, and throws the abort reason when its signal fires', async () => {
     let seen = 0;
     for await (const page of scanTable(table.client, { tableName: table.tableName, segments: 2, pageSize: 5 })) {
