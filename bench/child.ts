@@ -1,6 +1,6 @@
 /**
  * One measured operation in a fresh process, so its peak memory (maxRSS) is its own.
- * Prints one JSON line: { ms, rows, maxRssMiB }. Used by bench/export-import.ts.
+ * Prints one JSON line: { ms, rows, maxRssMiB } (and an import's phases). Used by bench/export-import.ts.
  *
  *   tsx bench/child.ts export|scan|import|batch-write  <endpoint> <table> <dir> [segments] [sort budget MiB]
  */
@@ -50,6 +50,9 @@ async function bareBatchWrite(): Promise<number> {
   return items.length;
 }
 
+/** Seconds per phase of an import: validation (and the table checks and claim), writes, verification. */
+let phases: { phase: string; seconds: number }[] | undefined;
+
 async function main(): Promise<void> {
   const started = performance.now();
   let rows: number;
@@ -73,7 +76,21 @@ async function main(): Promise<void> {
       break;
     case 'import': {
       // Every guarantee kept: validation first, the restore marker, and the verification Scan.
-      const result = await importExecutionData({ client, tableName: tableName!, dir: dir! });
+      let claimed = started;
+      let lastWrite = started;
+      const result = await importExecutionData({
+        client,
+        tableName: tableName!,
+        dir: dir!,
+        hooks: { afterClaim: () => void (claimed = performance.now()) },
+        onProgress: () => void (lastWrite = performance.now()),
+      });
+      const done = performance.now();
+      phases = [
+        { phase: 'validation, table checks, restore marker', seconds: (claimed - started) / 1000 },
+        { phase: 'writes', seconds: (lastWrite - claimed) / 1000 },
+        { phase: 'verification Scan, marker released', seconds: (done - lastWrite) / 1000 },
+      ];
       rows = result.written;
       break;
     }
@@ -84,7 +101,7 @@ async function main(): Promise<void> {
       throw new Error(`unknown mode ${mode}`);
   }
   const ms = performance.now() - started;
-  process.stdout.write(`${JSON.stringify({ ms, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024, phases })}\n`);
 }
 
 main().catch((error) => {

@@ -19,10 +19,39 @@ export interface ColdStartVariant {
   ratio: number;
 }
 
+/** One rung of the ladder from the bare client to the handler (AWS SDK from the runtime). */
+export interface ColdStartStep {
+  step: string;
+  initMs: number;
+  /** initMs / the bare client's, measured in the same interleaved runs. */
+  ratio: number;
+}
+
 export interface ColdStartMeasurement {
   runs: number;
   variants: ColdStartVariant[];
+  /** Where the handler's initialisation goes: each rung adds one dependency to the bare client. */
+  ladder?: ColdStartStep[];
 }
+
+/** The ladder's intermediate modules: what each rung adds over the one before. */
+const LADDER: { step: string; source: string }[] = [
+  {
+    step: '+ lib-dynamodb (DynamoDBDocumentClient)',
+    source:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n",
+  },
+  {
+    step: '+ ElectroDB loaded (no entity built)',
+    source:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nimport { Entity } from 'electrodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const entity = Entity;\n",
+  },
+  {
+    step: '+ croner loaded',
+    source:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nimport { Entity } from 'electrodb';\nimport { Cron } from 'croner';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const loaded = [Entity, Cron];\n",
+  },
+];
 
 const EXTERNAL_SDK = ['@aws-sdk/*']; // as lambda-functions/template.full.yaml
 
@@ -71,23 +100,42 @@ export async function measureColdStart(options: { runs: number }): Promise<ColdS
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const variants: ColdStartVariant[] = [];
+    let ladder: ColdStartStep[] | undefined;
     for (const sdk of ['external', 'bundled'] as const) {
       const handlerOut = join(dir, `scheduler-${sdk}.mjs`);
       const baselineOut = join(dir, `baseline-${sdk}.mjs`);
       const handlerBundleBytes = await bundle(resolve('src/handlers/scheduler.ts'), handlerOut, sdk);
       const baselineBundleBytes = await bundle(baselineEntry, baselineOut, sdk);
+      // The ladder only for the SDK from the runtime (the deployed packaging).
+      const rungs: string[] = [];
+      if (sdk === 'external') {
+        for (const [i, rung] of LADDER.entries()) {
+          writeFileSync(join(dir, `rung-${i}.ts`), rung.source);
+          rungs.push(join(dir, `rung-${i}.mjs`));
+          await bundle(join(dir, `rung-${i}.ts`), rungs[i]!, sdk);
+        }
+      }
       const handlerTimes: number[] = [];
       const baselineTimes: number[] = [];
-      // Interleaved, so machine noise hits both sides alike.
+      const rungTimes: number[][] = rungs.map(() => []);
+      // Interleaved, so machine noise hits every module alike.
       for (let i = 0; i < options.runs; i += 1) {
         handlerTimes.push(importTimeMs(handlerOut, env));
         baselineTimes.push(importTimeMs(baselineOut, env));
+        rungs.forEach((file, r) => rungTimes[r]!.push(importTimeMs(file, env)));
       }
       const handlerInitMs = median(handlerTimes);
       const baselineInitMs = median(baselineTimes);
       variants.push({ sdk, handlerBundleBytes, baselineBundleBytes, handlerInitMs, baselineInitMs, ratio: handlerInitMs / baselineInitMs });
+      if (rungs.length > 0) {
+        ladder = [
+          { step: 'bare DynamoDBClient (the baseline)', initMs: baselineInitMs, ratio: 1 },
+          ...LADDER.map(({ step }, r) => ({ step, initMs: median(rungTimes[r]!), ratio: median(rungTimes[r]!) / baselineInitMs })),
+          { step: 'the scheduler handler (the store, its services and config)', initMs: handlerInitMs, ratio: handlerInitMs / baselineInitMs },
+        ];
+      }
     }
-    return { runs: options.runs, variants };
+    return { runs: options.runs, variants, ladder };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

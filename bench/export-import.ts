@@ -16,13 +16,15 @@ export interface ThroughputRun {
   seconds: number;
   rowsPerSecond: number;
   maxRssMiB: number;
+  /** Where an import's time went (bench/child.ts). */
+  phases?: { phase: string; seconds: number }[];
 }
 
 function runChild(operation: string, args: string[]): ThroughputRun {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'bench/child.ts', ...args], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
   if (result.status !== 0) throw new Error(`${operation} failed: ${result.stderr}`);
-  const { ms, rows, maxRssMiB } = JSON.parse(result.stdout.trim().split('\n').pop()!) as { ms: number; rows: number; maxRssMiB: number };
-  return { operation, rows, seconds: ms / 1000, rowsPerSecond: rows / (ms / 1000), maxRssMiB };
+  const { ms, rows, maxRssMiB, phases } = JSON.parse(result.stdout.trim().split('\n').pop()!) as { ms: number; rows: number; maxRssMiB: number; phases?: ThroughputRun['phases'] };
+  return { operation, rows, seconds: ms / 1000, rowsPerSecond: rows / (ms / 1000), maxRssMiB, ...(phases ? { phases } : {}) };
 }
 
 async function dumpRawItems(client: DynamoDBClient, tableName: string, file: string): Promise<number> {
