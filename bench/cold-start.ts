@@ -34,23 +34,14 @@ export interface ColdStartMeasurement {
   ladder?: ColdStartStep[];
 }
 
+/** lib-dynamodb loaded as the store and ElectroDB load it (src/document-client.ts: required, not imported). */
+const REQUIRE_LIB = "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nconst { DynamoDBDocumentClient } = require('@aws-sdk/lib-dynamodb');\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n";
+
 /** The ladder's intermediate modules: what each rung adds over the one before. */
 const LADDER: { step: string; source: string }[] = [
-  {
-    step: '+ lib-dynamodb (DynamoDBDocumentClient)',
-    source:
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n",
-  },
-  {
-    step: '+ ElectroDB loaded (no entity built)',
-    source:
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nimport { Entity } from 'electrodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const entity = Entity;\n",
-  },
-  {
-    step: '+ croner loaded',
-    source:
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nimport { Entity } from 'electrodb';\nimport { Cron } from 'croner';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\nexport const loaded = [Entity, Cron];\n",
-  },
+  { step: '+ lib-dynamodb (required, as src/document-client.ts loads it)', source: REQUIRE_LIB },
+  { step: '+ ElectroDB loaded (no entity built)', source: `${REQUIRE_LIB}import { Entity } from 'electrodb';\nexport const entity = Entity;\n` },
+  { step: '+ croner loaded', source: `${REQUIRE_LIB}import { Entity } from 'electrodb';\nimport { Cron } from 'croner';\nexport const loaded = [Entity, Cron];\n` },
 ];
 
 const EXTERNAL_SDK = ['@aws-sdk/*']; // as lambda-functions/template.full.yaml

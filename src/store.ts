@@ -5,7 +5,7 @@
  * never creates, updates or deletes tables (CloudFormation owns the table, see ADR 0002).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from './document-client.js';
 import { resolveClientSettings, resolveTableName } from './config.js';
 import { ValidationError } from './errors.js';
 import { createExecutionService, type ExecutionService } from './entities/index.js';

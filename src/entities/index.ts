@@ -5,7 +5,7 @@
  */
 import { Entity, Service, createWriteTransaction, type DocumentClient, type EntityConfiguration } from 'electrodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '../document-client.js';
 import { artifactSchema } from './artifact.js';
 export type { Artifact } from './artifact.js';
 export type { AssistantJob } from './assistant-job.js';

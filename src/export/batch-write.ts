@@ -3,7 +3,7 @@
  * attribute), retrying unprocessed items with exponential backoff and jitter. Used by the import
  * (and its start over) and by the test fixture loader.
  */
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '../document-client.js';
 import { PortableExportError } from './errors.js';
 
 type BatchCall = { go(options?: Record<string, unknown>): Promise<{ unprocessed: unknown[] }> };

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '../document-client.js';
 import { createExecutionService, schemas, type EntityName } from '../entities/index.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { createConversions } from 'electrodb';

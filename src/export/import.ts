@@ -26,7 +26,7 @@ import { DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '../document-client.js';
 import { createEntities, createExecutionService, type EntityName } from '../entities/index.js';
 import { TABLE_KEYS } from '../table-layout.js';
 import { batchDeleteWithRetry, batchWriteItemsWithRetry, type BatchDeleteEntity } from './batch-write.js';

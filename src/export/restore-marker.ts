@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '../document-client.js';
 import { RESTORE_MARKER_KEY, TABLE_KEYS } from '../table-layout.js';
 import { PortableExportError } from './errors.js';
 import { documentClientOf, type ScannedItem } from './scan.js';

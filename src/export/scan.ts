@@ -8,7 +8,7 @@
  * whatever the table's size or the number of segments. Pages come out in the order they arrive.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '../document-client.js';
 
 export type ScannedItem = Record<string, unknown>;
 

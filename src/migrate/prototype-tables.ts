@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '../document-client.js';
 import { ValidationError } from '../errors.js';
 import { emptyCollection, type PrototypeRecords, type SourceCollection } from './source-records.js';
 

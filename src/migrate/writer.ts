@@ -15,7 +15,7 @@
  * anywhere leaves no dangling reference, and running again writes exactly what is missing.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '../document-client.js';
 import { createExecutionService, type ExecutionService } from '../entities/index.js';
 import { ExecutionStoreError } from '../errors.js';
 import { canonicalJson } from '../export/canonical-json.js';

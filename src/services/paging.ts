@@ -7,7 +7,7 @@ import { checkValue, integerRule } from '../formats.js';
 import { KEY_ATTRIBUTES, TABLE_KEYS } from '../table-layout.js';
 import { assertObject, checkInput } from './input.js';
 import { translateError } from './store-errors.js';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '../document-client.js';
 import { queryRequest, type KeyedEntity, type KeyQuery } from '../entities/key-requests.js';
 import { plainReader, type PlainReadSchema } from '../entities/plain-read.js';
 

@@ -3,7 +3,7 @@
  * item a write decides on (NOT_FOUND when absent). One GetItem each, its key computed by
  * ElectroDB (src/entities/key-requests.ts) and its item read like a list page's (recordOf).
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '../document-client.js';
 import { NotFoundError } from '../errors.js';
 import { itemKey, type Composite } from '../entities/key-requests.js';
 import { recordOf, type ReadEntity, type ReadTarget } from './paging.js';
