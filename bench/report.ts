@@ -199,7 +199,7 @@ export function renderResults(report: BenchReport): string {
     out.push('');
   }
   if (cs.variants.some((v) => v.ratio > 1.3 || v.handlerBundleBytes >= 500_000)) {
-    out.push('Where the gaps come from: the handler loads and evaluates ElectroDB (about 190 KiB minified, and lib-dynamodb, which ElectroDB requires itself), croner, ulidx and the store; the baseline only constructs a client. No entity is built at init any more: each is built, with ElectroDB\'s own model validation, on first use (ADR 0001), so the first invocation pays for the entities it touches (the scheduler\'s three: about 18 ms in the perf notes). A bundle that includes the AWS SDK cannot meet 500 KB: the bare client alone is over it.');
+    out.push('Where the gaps come from: the handler loads and evaluates ElectroDB (about 190 KiB minified, and lib-dynamodb, which the store loads with require as ElectroDB does: src/document-client.ts), croner, ulidx and the store; the baseline only constructs a client. No entity is built at init any more: each is built, with ElectroDB\'s own model validation, on first use (ADR 0001), so the first invocation pays for the entities it touches (the scheduler\'s three: about 18 ms in the perf notes). A bundle that includes the AWS SDK cannot meet 500 KB: the bare client alone is over it.');
     out.push('');
   }
 
