@@ -173,7 +173,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  * store/hand/hand/store… over `rounds`: the median CPU µs per call of each side.
  */
 export function measureOverhead(options: { rounds?: number; ms?: number } = {}): OverheadMeasurement[] {
-  const rounds = options.rounds ?? 5;
+  const rounds = options.rounds ?? 7;
   const ms = options.ms ?? 1500;
   const names = new Map(overheadPairs().map((pair) => [pair.key, pair.operation]));
   return OVERHEAD_KEYS.map((key) => {

@@ -315,11 +315,24 @@ export function checkTimeZone(value: unknown, field: string): string {
   throw new ValidationError(`${field} must be an IANA time zone such as Europe/Berlin; got ${describeValue(value)}`, { field, rule: TIME_ZONE.name });
 }
 
+/**
+ * Whether this runtime's ICU formats an en-CA date as YYYY-MM-DD (checked once on a known date):
+ * then `format` gives the date directly, a third of the cost of `formatToParts`, which a list call
+ * pays for "today" in the operator's zone.
+ */
+const FORMAT_IS_ISO_DATE = dateFormatter('UTC').format(new Date(Date.UTC(2001, 1, 3, 12))) === '2001-02-03';
+
 /** The calendar date at `instant` in a canonical IANA time zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  const parts = dateFormatter(timeZone).formatToParts(instant);
+  const formatter = dateFormatter(timeZone);
+  if (FORMAT_IS_ISO_DATE) {
+    const formatted = formatter.format(instant);
+    if (DATE_SHAPE.test(formatted)) return formatted; // a year outside 1000-9999 takes the parts
+  }
+  const parts = formatter.formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  // ICU writes years before 1000 with fewer digits ("999"); a calendar date has four.
+  return `${get('year').padStart(4, '0')}-${get('month')}-${get('day')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
