@@ -316,16 +316,18 @@ export function checkTimeZone(value: unknown, field: string): string {
 }
 
 /**
- * Whether this runtime's ICU formats an en-CA date as YYYY-MM-DD (checked once on a known date):
- * then `format` gives the date directly, a third of the cost of `formatToParts`, which a list call
- * pays for "today" in the operator's zone.
+ * Whether this runtime's ICU formats an en-CA date as YYYY-MM-DD (checked once, on first use, on
+ * a known date): then `format` gives the date directly, a third of the cost of `formatToParts`.
+ * Not at module load: the first Intl formatter of a process loads ICU data, which a handler's cold
+ * start would pay (bench/RESULTS.md §4).
  */
-const FORMAT_IS_ISO_DATE = dateFormatter('UTC').format(new Date(Date.UTC(2001, 1, 3, 12))) === '2001-02-03';
+let formatIsIsoDate: boolean | undefined;
 
 /** The calendar date at `instant` in a canonical IANA time zone. */
 export function localDate(instant: Date, timeZone: string): string {
   const formatter = dateFormatter(timeZone);
-  if (FORMAT_IS_ISO_DATE) {
+  formatIsIsoDate ??= dateFormatter('UTC').format(new Date(Date.UTC(2001, 1, 3, 12))) === '2001-02-03';
+  if (formatIsIsoDate) {
     const formatted = formatter.format(instant);
     if (DATE_SHAPE.test(formatted)) return formatted; // a year outside 1000-9999 takes the parts
   }
