@@ -5,8 +5,9 @@
  * `import` of a CommonJS package makes Node scan its source for named exports
  * (cjs-module-lexer) before it runs; `require` skips the scan. For lib-dynamodb that scan was
  * most of what the package added to a cold start: +9 ms imported, +3 ms required, on a 75 ms
- * bare client (bench/RESULTS.md §4). ElectroDB requires the same package at load, so both
- * share one instance. Import the classes and types from here, not from the package.
+ * bare client (2026-12-01; the ladder in bench/RESULTS.md §4 shows the required rung). ElectroDB
+ * requires the same package at load, so both share one instance. Import the classes and types
+ * from here, not from the package (npm run lint:deps enforces it).
  */
 import { createRequire } from 'node:module';
 import type * as LibDynamoDb from '@aws-sdk/lib-dynamodb';

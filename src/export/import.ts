@@ -166,7 +166,7 @@ const VERIFY_IN_FLIGHT = 8;
  * 128). Real DynamoDB answers at most 1 MB per Scan page whatever the segmenting, so small segments
  * cost no extra requests, and they bound the work per segment: DynamoDB Local's time per page
  * grows with the segment's size, and counting 110,500 items took 15 s with 4 segments, 2.5 s with
- * 64 or more (bench/RESULTS.md, restore).
+ * 64 or more (bench/RESULTS.md §5).
  */
 export function countSegmentsFor(expectedItems: number): number {
   return Math.min(128, Math.max(1, Math.ceil(expectedItems / ITEMS_PER_VERIFY_SEGMENT)));

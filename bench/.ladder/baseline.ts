@@ -1,2 +1,0 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-export const client = new DynamoDBClient({});
