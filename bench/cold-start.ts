@@ -1,8 +1,10 @@
 /**
  * Section 4: cold start of the scheduler handler. Both the handler and a baseline module that
  * only constructs a bare DynamoDBClient are bundled the way SAM bundles functions (esbuild,
- * minified, AWS SDK included), then imported in fresh Node processes; the median import time is
- * the module initialisation a Lambda cold start pays.
+ * minified, ESM, the AWS SDK external as deployed and, for comparison, bundled), then imported in
+ * fresh Node processes; the median import time is the module initialisation a Lambda cold start
+ * pays. A ladder of modules between the two (+ lib-dynamodb, + ElectroDB, + croner) shows where
+ * the handler's time goes.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
