@@ -164,7 +164,8 @@ const VERIFY_IN_FLIGHT = 8;
 /**
  * Scan segments for counting a table of about `expectedItems` items: one per ~1,000 items (1 to
  * 128). Real DynamoDB answers at most 1 MB per Scan page whatever the segmenting, so small segments
- * cost no extra requests, and they bound the work per segment: DynamoDB Local's time per page
+ * cost few extra requests (at most one short last page each), and they bound the work per
+ * segment: DynamoDB Local's time per page
  * grows with the segment's size, and counting 110,500 items took 15 s with 4 segments, 2.5 s with
  * 64 or more (bench/RESULTS.md §5).
  */

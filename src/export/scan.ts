@@ -5,10 +5,12 @@
  * seeding) scan; every service read is a Query or GetItem. Each segment has at most one request
  * in flight, issued as soon as its previous page arrived, and at most `inFlight` segments run at
  * once (a finished segment hands its slot to the next), so memory stays at `inFlight` pages
- * whatever the table's size or the number of segments. Pages come out in the order they arrive.
+ * (and the one the caller holds) whatever the table's size or the number of segments. Pages come
+ * out in the order they arrive.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '../document-client.js';
+import { PortableExportError } from './errors.js';
 
 export type ScannedItem = Record<string, unknown>;
 
@@ -47,8 +49,8 @@ export async function* scanTable(client: DynamoDBClient | DynamoDBDocumentClient
       }
     : {};
   type Arrived = { segment: number; page: ScanCommandOutput };
-  const request = (segment: number, exclusiveStartKey: Record<string, unknown> | undefined): Promise<Arrived> =>
-    documentClient
+  const request = (segment: number, exclusiveStartKey: Record<string, unknown> | undefined): Promise<Arrived> => {
+    const sent = documentClient
       .send(
         new ScanCommand({
           TableName: options.tableName,
@@ -61,34 +63,39 @@ export async function* scanTable(client: DynamoDBClient | DynamoDBDocumentClient
         { abortSignal: options.signal },
       )
       .then((page) => ({ segment, page }));
+    // Observed from the start: it may fail while the caller is still busy with the previous page
+    // (before the loop races it again), which would otherwise be an unhandled rejection.
+    sent.catch(() => undefined);
+    return sent;
+  };
 
+  const limit = options.inFlight ?? segments;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new PortableExportError('INVALID_OPTIONS', `inFlight must be a whole number of at least 1; got ${String(options.inFlight)}`, { field: 'inFlight' });
+  }
+  const slots = Math.min(segments, limit);
   options.signal?.throwIfAborted();
   const inFlight = new Map<number, Promise<Arrived>>();
-  const slots = Math.max(1, Math.min(segments, options.inFlight ?? segments));
   let nextSegment = 0;
   const startNextSegment = () => {
     if (nextSegment < segments) inFlight.set(nextSegment, request(nextSegment++, undefined));
   };
   for (let slot = 0; slot < slots; slot += 1) startNextSegment();
-  try {
-    while (inFlight.size > 0) {
-      let arrived: Arrived;
-      try {
-        arrived = await Promise.race(inFlight.values());
-      } catch (error) {
-        options.signal?.throwIfAborted(); // the caller's reason, not the SDK's "Request aborted"
-        throw error;
-      }
-      const { segment, page } = arrived;
-      inFlight.delete(segment);
-      if (page.LastEvaluatedKey) inFlight.set(segment, request(segment, page.LastEvaluatedKey as Record<string, unknown>));
-      else startNextSegment();
-      options.signal?.throwIfAborted();
-      yield (page.Items ?? []) as ScannedItem[];
+  // Requests still running when the caller stops are already observed (request): their outcome no longer matters.
+  while (inFlight.size > 0) {
+    let arrived: Arrived;
+    try {
+      arrived = await Promise.race(inFlight.values());
+    } catch (error) {
+      options.signal?.throwIfAborted(); // the caller's reason, not the SDK's "Request aborted"
+      throw error;
     }
-  } finally {
-    // Requests still running when the caller stopped: their outcome no longer matters.
-    for (const pending of inFlight.values()) pending.catch(() => undefined);
+    const { segment, page } = arrived;
+    inFlight.delete(segment);
+    if (page.LastEvaluatedKey) inFlight.set(segment, request(segment, page.LastEvaluatedKey as Record<string, unknown>));
+    else startNextSegment();
+    options.signal?.throwIfAborted();
+    yield (page.Items ?? []) as ScannedItem[];
   }
 }
 

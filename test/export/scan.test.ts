@@ -89,6 +89,43 @@ describe('scanTable', () => {
     }
   });
 
+  it('a request that fails while the caller is busy with the previous page is the scan\'s error, never an unhandled rejection', async () => {
+    const name = 'fail-later-scans';
+    let scans = 0;
+    table.client.middlewareStack.add(
+      (next) => async (args) => {
+        scans += 1;
+        if (scans > 1) throw new Error('throttled on a later page');
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const run = (async () => {
+        for await (const page of scanTable(table.client, { tableName: table.tableName, pageSize: 5 })) {
+          expect(page).toHaveLength(5);
+          // Real work between pages (the export spills to disk here): the next request fails meanwhile.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      await expect(run).rejects.toThrow('throttled on a later page');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      table.client.middlewareStack.remove(name);
+    }
+  });
+
+  it('refuses an inFlight that is not a whole number of at least 1', async () => {
+    for (const inFlight of [0, 2.5, Number.NaN]) {
+      await expect(collect(scanTable(table.client, { tableName: table.tableName, segments: 2, inFlight }))).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    }
+  });
+
   it('stops when the caller stops, and throws the abort reason when its signal fires', async () => {
     let seen = 0;
     for await (const page of scanTable(table.client, { tableName: table.tableName, segments: 2, pageSize: 5 })) {

@@ -11,25 +11,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { entryPointFiles, loadSamTemplate, samFunctions } from '../../infra/sam-template.js';
 import { createExecutionStore } from '../../src/index.js';
 import { createTestTable, type TestTable } from '../support/table.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY = 86_400_000;
-let table: TestTable;
+const tables: TestTable[] = [];
 // A bundle that leaves the SDK external is written inside the repository, so it resolves the SDK
 // from node_modules (in Lambda: the runtime's). One that bundles the SDK is written outside it,
 // where no node_modules can be found: it must need nothing it does not carry.
 const outDirs = { external: mkdtempSync(join(ROOT, 'test', 'handlers', '.bundle-')), bundled: mkdtempSync(join(tmpdir(), 'exstate-bundle-')) };
 
-beforeAll(async () => {
-  table = await createTestTable('bundle');
-});
 afterAll(async () => {
   for (const dir of Object.values(outDirs)) rmSync(dir, { recursive: true, force: true });
-  await table?.drop();
+  await Promise.all(tables.map((table) => table.drop()));
 });
 
 interface BuildProperties {
@@ -62,7 +59,7 @@ async function bundleScheduler(sdk: 'external' | 'bundled'): Promise<string> {
   return outfile;
 }
 
-function invokeBundle(file: string, requestId: string): Record<string, unknown> {
+function invokeBundle(file: string, table: TestTable, requestId: string): Record<string, unknown> {
   const script = `const { handler } = await import(${JSON.stringify(file)});
 const summary = await handler({ id: 'evt-${requestId}', time: new Date().toISOString() }, { functionName: 'bundle-test', awsRequestId: '${requestId}', getRemainingTimeInMillis: () => 30000 });
 process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');`;
@@ -78,12 +75,14 @@ process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');`;
 
 describe('the scheduler bundle', () => {
   it.each(['external', 'bundled'] as const)('runs as built by SAM (AWS SDK %s) and creates the due recurring task', async (sdk) => {
+    const table = await createTestTable(`bundle-${sdk}`);
+    tables.push(table);
     const threeDaysAgo = new Date(Date.now() - 3 * DAY);
     const past = createExecutionStore({ client: table.client, tableName: table.tableName, now: () => threeDaysAgo });
     const admin = await past.users.create({ email: `bundle-${sdk}@example.org`, display_name: 'Bundle Admin', role: 'admin', timezone: 'UTC' });
     const schedule = await past.schedules.create({ title: `Daily ${sdk}`, cron: '0 9 * * *', time_zone: 'UTC', assignee_id: admin.user_id, actor: { user_id: admin.user_id, role: 'admin' } });
 
-    const summary = invokeBundle(await bundleScheduler(sdk), `req-${sdk}`);
+    const summary = invokeBundle(await bundleScheduler(sdk), table, `req-${sdk}`);
     expect(summary).toMatchObject({ created: 1, errors: 0 });
     const store = createExecutionStore({ client: table.client, tableName: table.tableName });
     const created = (await store.tasks.listByAssigneeStatus({ assignee_id: admin.user_id, status: 'todo' })).items;
